@@ -1,0 +1,51 @@
+/**
+ * The only place in apps/api that reads process.env. Validated once at start; a bad value stops
+ * the process with a message naming the variable.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const schema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL"),
+  SIGNET_API_PORT: port.default(8080),
+  SIGNET_API_HOST: z.string().default("127.0.0.1"),
+  SIGNET_DATA_DIR: z.string().default(path.join(repoRoot, ".data")),
+  SIGNET_PUBLIC_URL: z.url().optional(),
+  SIGNET_WEB_URL: z.url().default("http://localhost:3000"),
+  SIGNET_HSM_SOCKET: z.string().optional(),
+  SIGNET_HSM_SECRET_FILE: z.string().optional(),
+  SIGNET_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+});
+
+export type Env = z.infer<typeof schema> & {
+  publicUrl: string;
+  hsmSocket: string;
+  hsmSecretFile: string;
+};
+
+/** Parse and validate the environment; throws EnvError listing every bad variable. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new EnvError(`invalid environment for apps/api:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.SIGNET_DATA_DIR);
+  return {
+    ...e,
+    SIGNET_DATA_DIR: dataDir,
+    publicUrl: e.SIGNET_PUBLIC_URL ?? `http://localhost:${e.SIGNET_API_PORT}`,
+    hsmSocket: e.SIGNET_HSM_SOCKET ?? path.join(dataDir, "hsm", "hsm.sock"),
+    hsmSecretFile: e.SIGNET_HSM_SECRET_FILE ?? path.join(dataDir, "hsm", "secret"),
+  };
+}
+
+export class EnvError extends Error {
+  override name = "EnvError";
+}

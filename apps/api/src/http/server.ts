@@ -1,0 +1,70 @@
+/**
+ * The api's HTTP front: request-size caps and timeouts before any parsing, the tRPC handler under
+ * /trpc/, the REST surfaces, /healthz, and one error adapter. Client mistakes are 4xx with a stable
+ * code; a 5xx body is generic.
+ */
+import http from "node:http";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { appRouter } from "../root.ts";
+import type { Services } from "../services/index.ts";
+import { toErrorResponse } from "../errors.ts";
+import { sendJson } from "./respond.ts";
+
+export interface ServerOptions {
+  services: Services;
+  /** Largest accepted request body for tRPC and JSON endpoints, in bytes. */
+  maxBodyBytes: number;
+  /** Origins allowed to call tRPC mutations from a browser (the portal's). */
+  allowedOrigins: string[];
+  log?: (line: string) => void;
+}
+
+export function createApiServer(opts: ServerOptions): http.Server {
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: "/trpc/",
+    maxBodySize: opts.maxBodyBytes,
+    createContext: ({ req }) => ({ services: opts.services, clientAddress: req.socket.remoteAddress ?? "unknown" }),
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") opts.log?.(`trpc ${path ?? "?"}: ${error.cause?.stack ?? error.stack ?? error.message}`);
+    },
+  });
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://api.invalid");
+      if (url.pathname === "/healthz") {
+        if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { code: "ERR_METHOD_NOT_ALLOWED", message: "use GET" });
+        const report = await opts.services.health.report();
+        return sendJson(res, report.status === "ok" ? 200 : 503, { component: "api", ...report });
+      }
+      if (url.pathname.startsWith("/trpc/")) {
+        const declared = Number(req.headers["content-length"] ?? 0);
+        if (declared > opts.maxBodyBytes) return sendJson(res, 413, { code: "ERR_PAYLOAD_TOO_LARGE", message: `body larger than ${opts.maxBodyBytes} bytes` });
+        if (req.method === "POST") {
+          // SECURITY.md G1: only exact application/json, and only same-site browsers (or non-browser clients).
+          const type = (req.headers["content-type"] ?? "").toLowerCase().split(";")[0]!.trim();
+          if (type !== "application/json") return sendJson(res, 415, { code: "ERR_UNSUPPORTED_MEDIA_TYPE", message: "tRPC mutations need Content-Type: application/json" });
+          const origin = req.headers.origin;
+          const site = req.headers["sec-fetch-site"];
+          if ((origin && !opts.allowedOrigins.includes(origin)) || site === "cross-site") {
+            return sendJson(res, 403, { code: "ERR_CROSS_SITE", message: "cross-site request refused" });
+          }
+        }
+        return trpc(req, res);
+      }
+      return sendJson(res, 404, { code: "ERR_NOT_FOUND", message: "no such endpoint" });
+    } catch (e) {
+      const { status, body } = toErrorResponse(e);
+      if (status >= 500) opts.log?.(`unhandled: ${(e as Error).stack ?? String(e)}`);
+      if (!res.headersSent) sendJson(res, status, body);
+      else res.destroy();
+    }
+  });
+  // SECURITY.md D1: slow or endless requests are cut off.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxHeadersCount = 100;
+  return server;
+}

@@ -1,0 +1,11 @@
+import { createCallerFactory, router } from "./trpc.ts";
+import { healthRouter } from "./routers/health.ts";
+
+export const appRouter = router({
+  health: healthRouter,
+});
+
+/** The router type the web app imports (types only). */
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,155 @@
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { ROOT, BIN } from "./paths.mjs";
+import { run, writePrefixed } from "./run.mjs";
+import { say, SetupError } from "./log.mjs";
+import { isPortFree, waitForHttp } from "./ports.mjs";
+import { createCluster } from "./postgres.mjs";
+
+/** Default ports, each overridable by its environment variable. */
+export function defaultPorts(env = process.env) {
+  const num = (name, fallback) => {
+    const v = env[name];
+    if (v === undefined || v === "") return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new SetupError(`${name}=${v} is not a port number`);
+    return Number(v);
+  };
+  return {
+    web: num("SIGNET_WEB_PORT", 3000),
+    api: num("SIGNET_API_PORT", 8080),
+    idp: num("SIGNET_IDP_PORT", 8081),
+    hsm: num("SIGNET_HSM_HEALTH_PORT", 8082),
+    postgres: num("SIGNET_PG_PORT", 54329),
+  };
+}
+
+/** Refuse to start when a port is taken, naming it: a second `npm start` must not touch .data/. */
+export async function assertPortsFree(ports, { withPostgres }) {
+  for (const [name, port] of Object.entries(ports)) {
+    if (name === "postgres" && !withPostgres) continue;
+    if (!(await isPortFree(port))) {
+      throw new SetupError(`port ${port} (${name}) is already in use — is Signet already running? Stop it, or choose another port with SIGNET_${name === "postgres" ? "PG" : name === "hsm" ? "HSM_HEALTH" : name.toUpperCase()}_PORT.`);
+    }
+  }
+}
+
+/** A pid lock in the data dir: one platform per data directory. */
+export function takeLock(dataDir) {
+  const lock = path.join(dataDir, "signet.pid");
+  if (existsSync(lock)) {
+    const pid = Number(readFileSync(lock, "utf8").trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        throw new SetupError(`Signet is already running on ${dataDir} (pid ${pid}); stop it first`);
+      } catch (e) {
+        if (e instanceof SetupError) throw e;
+        // stale lock from a killed run
+      }
+    }
+  }
+  writeFileSync(lock, String(process.pid));
+  return () => {
+    try {
+      if (readFileSync(lock, "utf8").trim() === String(process.pid)) rmSync(lock);
+    } catch {}
+  };
+}
+
+/** Build the web app (turbo caches it by its inputs). */
+export async function buildWeb() {
+  const env = { NEXT_TELEMETRY_DISABLED: "1", TURBO_TELEMETRY_DISABLED: "1", TURBO_NO_UPDATE_NOTIFIER: "1" };
+  const code = await run("web", BIN.turbo, ["run", "build", "--filter=@signet/web", "--output-logs=errors-only", "--log-prefix=none"], { cwd: ROOT, env });
+  if (code !== 0) throw new SetupError("the web app did not build (see the output above)");
+}
+
+/**
+ * Start the whole platform: PostgreSQL (unless databaseUrl is given), migrations, then the HSM sidecar,
+ * the dev IdP, the api and the web app, with prefixed logs. Resolves once every component is healthy.
+ */
+export async function startPlatform({ dataDir, ports, databaseUrl, quietChildren = false }) {
+  const children = [];
+  let cluster;
+  let stopped = false;
+
+  async function stop() {
+    if (stopped) return;
+    stopped = true;
+    for (const child of [...children].reverse()) await stopChild(child);
+    if (cluster) await cluster.stop();
+  }
+
+  try {
+    if (!databaseUrl) {
+      cluster = createCluster({ dir: path.join(dataDir, "postgres"), port: ports.postgres });
+      await cluster.start();
+      databaseUrl = await cluster.ensureDatabase("signet");
+    }
+    const migrateCode = await run("api", BIN.tsx, [path.join(ROOT, "apps/api/src/db/migrate.ts")], { cwd: ROOT, env: { DATABASE_URL: databaseUrl } });
+    if (migrateCode !== 0) throw new SetupError("database migrations failed");
+
+    const common = {
+      SIGNET_DATA_DIR: dataDir,
+      SIGNET_WEB_URL: `http://localhost:${ports.web}`,
+      SIGNET_API_URL: `http://127.0.0.1:${ports.api}`,
+      SIGNET_PUBLIC_API_URL: `http://localhost:${ports.api}`,
+      SIGNET_IDP_URL: `http://127.0.0.1:${ports.idp}`,
+      SIGNET_IDP_ISSUER: `http://localhost:${ports.idp}`,
+      SIGNET_API_PORT: String(ports.api),
+      SIGNET_IDP_PORT: String(ports.idp),
+      SIGNET_HSM_HEALTH_PORT: String(ports.hsm),
+      DATABASE_URL: databaseUrl,
+      NEXT_TELEMETRY_DISABLED: "1",
+    };
+    const spawnChild = (name, cmd, args, extra = {}) => {
+      const child = spawn(cmd, args, { cwd: extra.cwd ?? ROOT, env: { ...process.env, ...common, ...extra.env }, stdio: ["ignore", "pipe", "pipe"] });
+      const entry = { name, child, exited: false };
+      child.stdout.on("data", (c) => quietChildren || writePrefixed(name, c));
+      child.stderr.on("data", (c) => quietChildren || writePrefixed(name, c));
+      child.on("exit", (code, signal) => {
+        entry.exited = true;
+        if (!stopped) say(name, `exited unexpectedly (${signal ?? `code ${code}`})`);
+      });
+      children.push(entry);
+      return entry;
+    };
+
+    const hsm = spawnChild("hsm", BIN.tsx, ["apps/hsm/src/main.ts"]);
+    await waitForHttp(`http://127.0.0.1:${ports.hsm}/healthz`, { timeoutMs: 60_000, isAlive: () => !hsm.exited });
+    const idp = spawnChild("idp", BIN.tsx, ["apps/idp/src/main.ts"]);
+    const api = spawnChild("api", BIN.tsx, ["apps/api/src/main.ts"]);
+    const web = spawnChild("web", BIN.next, ["start", "-p", String(ports.web), "-H", "127.0.0.1"], { cwd: path.join(ROOT, "apps/web"), env: { PORT: String(ports.web) } });
+    await Promise.all([
+      waitForHttp(`http://127.0.0.1:${ports.idp}/healthz`, { timeoutMs: 60_000, isAlive: () => !idp.exited }),
+      waitForHttp(`http://127.0.0.1:${ports.api}/healthz`, { timeoutMs: 60_000, isAlive: () => !api.exited }),
+      waitForHttp(`http://127.0.0.1:${ports.web}/healthz`, { timeoutMs: 90_000, isAlive: () => !web.exited }),
+    ]);
+    return {
+      stop,
+      databaseUrl,
+      urls: {
+        web: `http://localhost:${ports.web}`,
+        api: `http://localhost:${ports.api}`,
+        idp: `http://localhost:${ports.idp}`,
+        hsm: `http://127.0.0.1:${ports.hsm}/healthz`,
+      },
+      children,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+function stopChild({ child, exited }) {
+  return new Promise((resolve) => {
+    if (exited || child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
