@@ -8,11 +8,13 @@ test("the portal's home page renders and links to Sign, Verify and Log", async (
   const response = await page.goto("/");
   expect(response?.status()).toBe(200);
   await expect(page).toHaveTitle(/Signet/);
-  const main = page.getByRole("main");
-  for (const [name, href] of [["Sign", "/sign"], ["Verify", "/verify"], ["Log", "/log"]] as const) {
-    const link = main.getByRole("link", { name, exact: false }).first();
-    await expect(link).toBeVisible();
-    expect(await link.getAttribute("href")).toBe(href);
+  for (const navName of ["Primary", "Tools"]) {
+    const nav = page.getByRole("navigation", { name: navName });
+    for (const [name, href] of [["Sign", "/sign"], ["Verify", "/verify"], ["Log", "/log"]] as const) {
+      const link = nav.getByRole("link", { name: new RegExp(`^${name}\\b`) }).first();
+      await expect(link, `${navName} → ${name}`).toBeVisible();
+      expect(await link.getAttribute("href")).toBe(href);
+    }
   }
   // Security headers are on the page itself (SECURITY.md G5).
   const headers = response!.headers();

@@ -1,0 +1,65 @@
+import { SignetWebError } from "./errors.ts";
+
+/**
+ * The portal's configuration. This module is the only reader of `process.env` in apps/web;
+ * it is server-only (client components get what they need as props from server components).
+ */
+export interface WebEnv {
+  /** Base URL the portal's server uses to reach the API (health checks, tRPC proxying). */
+  readonly apiUrl: string;
+  /** Base URL browsers use to reach the API (links, CSP `connect-src`); defaults to `apiUrl`. */
+  readonly publicApiUrl: string;
+  /** Base URL of the OpenID Provider (the dev IdP by default). */
+  readonly idpUrl: string;
+  /** `NODE_ENV === "development"`: relaxes the CSP for React's dev tooling only. */
+  readonly isDev: boolean;
+}
+
+export const DEFAULT_API_URL = "http://127.0.0.1:8080";
+export const DEFAULT_IDP_URL = "http://127.0.0.1:8081";
+
+/** Parse and validate the portal's variables from an env-shaped record; throws ERR_WEB_ENV_INVALID. */
+export function parseWebEnv(source: Readonly<Record<string, string | undefined>>): WebEnv {
+  const apiUrl = toBaseUrl("SIGNET_API_URL", source["SIGNET_API_URL"], DEFAULT_API_URL);
+  return {
+    apiUrl,
+    publicApiUrl: toBaseUrl("SIGNET_PUBLIC_API_URL", source["SIGNET_PUBLIC_API_URL"], apiUrl),
+    idpUrl: toBaseUrl("SIGNET_IDP_URL", source["SIGNET_IDP_URL"], DEFAULT_IDP_URL),
+    isDev: source["NODE_ENV"] === "development",
+  };
+}
+
+/** The portal's configuration from `process.env` (re-read per call: cheap, and tests can vary it). */
+export function getWebEnv(): WebEnv {
+  // Named reads, not a spread of process.env, so bundlers see exactly which variables are used.
+  return parseWebEnv({
+    SIGNET_API_URL: process.env.SIGNET_API_URL,
+    SIGNET_PUBLIC_API_URL: process.env.SIGNET_PUBLIC_API_URL,
+    SIGNET_IDP_URL: process.env.SIGNET_IDP_URL,
+    NODE_ENV: process.env.NODE_ENV,
+  });
+}
+
+/**
+ * An absolute http(s) URL without credentials, query or fragment, with no trailing slash, so
+ * callers can append paths (`${apiUrl}/healthz`) and CSP can use its origin.
+ */
+function toBaseUrl(name: string, raw: string | undefined, fallback: string): string {
+  const text = raw === undefined || raw.trim() === "" ? fallback : raw.trim();
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (cause) {
+    throw new SignetWebError("ERR_WEB_ENV_INVALID", `${name} is not an absolute URL`, { cause });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new SignetWebError("ERR_WEB_ENV_INVALID", `${name} must be an http or https URL`);
+  }
+  if (url.username !== "" || url.password !== "") {
+    throw new SignetWebError("ERR_WEB_ENV_INVALID", `${name} must not carry credentials`);
+  }
+  if (url.search !== "" || url.hash !== "") {
+    throw new SignetWebError("ERR_WEB_ENV_INVALID", `${name} must not have a query or fragment`);
+  }
+  return url.href.replace(/\/+$/, "");
+}
