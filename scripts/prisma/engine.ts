@@ -5,11 +5,12 @@
  * RECIPES.md ("Prisma 7 offline").
  */
 import { randomBytes } from "node:crypto";
+import { readFileSync, type Dirent } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+import { ColumnTypeEnum, bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import type {
   ErrorCapturingSqlMigrationAwareDriverAdapterFactory,
   SqlDriverAdapter,
@@ -48,23 +49,50 @@ export class SchemaEngineError extends Error {
 // The wasm module
 // ---------------------------------------------------------------------------------------------
 
-/** Holds the last panic message: the engine's panic hook calls `set_message` before it aborts. */
+/**
+ * Receives the panic message: the engine's panic hook calls `set_message` just before the wasm
+ * instance traps. The trap itself escapes from a microtask as an uncaught `RuntimeError`, and
+ * the command's promise never settles, so commands in flight are rejected from here.
+ */
 class WasmPanicRegistry {
-  private message = "";
+  message: string | undefined;
+  private readonly listeners = new Set<(message: string) => void>();
   set_message(message: string): void {
     this.message = message;
+    for (const listener of this.listeners) listener(message);
   }
-  take(): string {
-    const message = this.message;
-    this.message = "";
-    return message;
+  onPanic(listener: (message: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 }
 
 declare global {
-  // eslint-disable-next-line no-var
   var PRISMA_WASM_PANIC_REGISTRY: WasmPanicRegistry | undefined;
 }
+
+const panics = new WasmPanicRegistry();
+
+/**
+ * The panic message if the wasm engine has panicked in this process, else undefined. After a
+ * panic no engine call is safe: the process must start afresh.
+ */
+export function getSchemaEnginePanic(): string | undefined {
+  return panics.message;
+}
+
+function assertNotPanicked(): void {
+  if (panics.message !== undefined) {
+    throw new SchemaEngineError("ERR_SCHEMA_ENGINE_PANIC", `the schema engine panicked earlier in this process: ${panics.message}`);
+  }
+}
+
+/** The slice of the WebAssembly JS API used here (lib ES2022 and @types/node 20 do not declare it). */
+interface WebAssemblyJsApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: Record<string, object>) => { exports: Record<string, unknown> };
+}
+const WebAssemblyApi = (globalThis as unknown as { WebAssembly: WebAssemblyJsApi }).WebAssembly;
 
 let wasmLoaded = false;
 
@@ -74,18 +102,18 @@ let wasmLoaded = false;
  * --experimental-wasm-modules, so the bindings are wired to a hand-made instance instead.
  */
 function loadWasm(): void {
+  assertNotPanicked();
   if (wasmLoaded) return;
-  globalThis.PRISMA_WASM_PANIC_REGISTRY ??= new WasmPanicRegistry();
+  // The bindings look the registry up by this global name at panic time.
+  globalThis.PRISMA_WASM_PANIC_REGISTRY = panics;
   const require = createRequire(import.meta.url);
   const bindingsPath = require.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
   const wasmPath = path.join(path.dirname(bindingsPath), "schema_engine_bg.wasm");
   try {
     // Synchronous on purpose: every later call needs the instance, and this runs once.
-    const bytes = require("node:fs").readFileSync(wasmPath) as Buffer;
-    const module = new WebAssembly.Module(bytes);
-    const instance = new WebAssembly.Instance(module, {
-      "./schema_engine_bg.js": wasmBindings as unknown as WebAssembly.ModuleImports,
-    });
+    const bytes = readFileSync(wasmPath);
+    const module = new WebAssemblyApi.Module(bytes);
+    const instance = new WebAssemblyApi.Instance(module, { "./schema_engine_bg.js": wasmBindings });
     wasmBindings.__wbg_set_wasm(instance.exports);
     (instance.exports.__wbindgen_start as () => void)();
   } catch (e) {
@@ -123,14 +151,32 @@ function internalsOf(queryable: SqlQueryable): PgQueryableInternals {
 
 /**
  * adapter-pg 7.10 has no column type for `"char"` (OID 18) and fails every catalog query of the
- * engine that returns one; its text form is exactly the character, so report it as text.
+ * engine that returns one. The engine reads those columns as a Rust `char` (a Text column makes
+ * it panic, e.g. on `pg_constraint.contype` once a CHECK constraint exists), so they must come
+ * back as ColumnType Character. The driver's text form is already the one character: let
+ * adapter-pg see text, remember which columns were `"char"` (keyed by the result's rows array,
+ * which queryRaw passes through untouched), and retype them.
  */
-function readCharColumnsAsText(queryable: SqlQueryable): void {
+function readCharColumnsAsCharacter(queryable: SqlQueryable): void {
   const internals = internalsOf(queryable);
+  const charColumns = new WeakMap<unknown[], number[]>();
   const performIO = internals.performIO.bind(queryable);
   internals.performIO = async (query) => {
     const result = await performIO(query);
-    for (const field of result.fields) if (field.dataTypeID === PG_CHAR_OID) field.dataTypeID = PG_TEXT_OID;
+    const indexes: number[] = [];
+    result.fields.forEach((field, i) => {
+      if (field.dataTypeID === PG_CHAR_OID) {
+        field.dataTypeID = PG_TEXT_OID;
+        indexes.push(i);
+      }
+    });
+    if (indexes.length > 0) charColumns.set(result.rows, indexes);
+    return result;
+  };
+  const queryRaw = queryable.queryRaw.bind(queryable);
+  queryable.queryRaw = async (query) => {
+    const result = await queryRaw(query);
+    for (const i of charColumns.get(result.rows) ?? []) result.columnTypes[i] = ColumnTypeEnum.Character;
     return result;
   };
 }
@@ -142,11 +188,11 @@ function readCharColumnsAsText(queryable: SqlQueryable): void {
  * engine and Signet's runner (apps/api/src/db/migrate.ts) both do.
  */
 function fixAdapter(adapter: SqlDriverAdapter, pool: pg.Pool): SqlDriverAdapter {
-  readCharColumnsAsText(adapter);
+  readCharColumnsAsCharacter(adapter);
   const startTransaction = adapter.startTransaction.bind(adapter);
   adapter.startTransaction = async (isolationLevel) => {
     const tx: Transaction = await startTransaction(isolationLevel);
-    readCharColumnsAsText(tx);
+    readCharColumnsAsCharacter(tx);
     return tx;
   };
   const { onError } = internalsOf(adapter);
@@ -164,33 +210,44 @@ function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** A driver adapter factory that can also close every connection it handed out. */
+export interface ClosableAdapterFactory extends SqlMigrationAwareDriverAdapterFactory {
+  /** Dispose every adapter still open (the engine does not dispose its main one when freed). */
+  closeAll(): Promise<void>;
+}
+
 /**
  * An adapter factory over `databaseUrl` whose shadow databases are real, separate databases on
  * the same server: adapter-pg's own `connectToShadowDb` spreads `{...config, database}` over a
  * config holding `connectionString`, and pg lets the string win, so its "shadow" is the main DB.
  */
-export function createAdapterFactory(databaseUrl: string): SqlMigrationAwareDriverAdapterFactory {
+export function createAdapterFactory(databaseUrl: string): ClosableAdapterFactory {
+  if (!databaseUrl) throw new SchemaEngineError("ERR_SCHEMA_ENGINE_INIT", "no database URL given (set DATABASE_URL)");
   const baseConfig = parseIntoClientConfig(databaseUrl);
+  const open = new Set<() => Promise<void>>();
 
   async function connectTo(config: pg.PoolConfig, release?: () => Promise<void>): Promise<SqlDriverAdapter> {
     // One connection is enough for the engine and keeps a shadow database droppable.
     const pool = new pg.Pool({ ...config, max: 1 });
     const adapter = await new PrismaPg(pool, { disposeExternalPool: true }).connect();
     fixAdapter(adapter, pool);
-    if (release) {
-      const dispose = adapter.dispose.bind(adapter);
-      adapter.dispose = async () => {
+    const dispose = adapter.dispose.bind(adapter);
+    let disposed: Promise<void> | undefined;
+    const disposeOnce = () =>
+      (disposed ??= (async () => {
+        open.delete(disposeOnce);
         try {
           await dispose();
         } finally {
-          await release();
+          await release?.();
         }
-      };
-    }
+      })());
+    adapter.dispose = disposeOnce;
+    open.add(disposeOnce);
     return adapter;
   }
 
-  async function admin<T>(sql: string): Promise<void> {
+  async function admin(sql: string): Promise<void> {
     const client = new pg.Client(baseConfig);
     await client.connect();
     try {
@@ -208,13 +265,19 @@ export function createAdapterFactory(databaseUrl: string): SqlMigrationAwareDriv
     connect: () => connectTo(baseConfig),
     async connectToShadowDb() {
       const name = `signet_shadow_${process.pid}_${randomBytes(6).toString("hex")}`;
+      const drop = () => admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
       await admin(`CREATE DATABASE ${quoteIdent(name)}`);
       try {
-        return await connectTo({ ...baseConfig, database: name }, () => admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
+        return await connectTo({ ...baseConfig, database: name }, drop);
       } catch (e) {
-        await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+        await drop();
         throw e;
       }
+    },
+    async closeAll() {
+      const results = await Promise.allSettled([...open].map((dispose) => dispose()));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
     },
   };
 }
@@ -234,12 +297,12 @@ export interface OpenSchemaEngine {
 
 /**
  * The engine reports driver errors as `External error id#N`; the adapter binding keeps the
- * original error under N. Panics leave their message in the panic registry.
+ * original error under N.
  */
 function toSchemaEngineError(command: string, error: unknown, factory: ErrorCapturingSqlMigrationAwareDriverAdapterFactory): SchemaEngineError {
-  const panic = globalThis.PRISMA_WASM_PANIC_REGISTRY?.take();
-  if (panic || (error instanceof Error && error.name === "RuntimeError")) {
-    return new SchemaEngineError("ERR_SCHEMA_ENGINE_PANIC", `schema engine panicked in ${command}: ${panic || (error as Error).message}`, { cause: error });
+  if (error instanceof SchemaEngineError) return error;
+  if (panics.message !== undefined) {
+    return new SchemaEngineError("ERR_SCHEMA_ENGINE_PANIC", `schema engine panicked in ${command}: ${panics.message}`, { cause: error });
   }
   let message = error instanceof Error ? error.message : typeof error === "string" ? error : JSON.stringify(error);
   message = message.replace(/External error id#(\d+)/g, (whole, id: string) => {
@@ -252,25 +315,42 @@ function toSchemaEngineError(command: string, error: unknown, factory: ErrorCapt
   return new SchemaEngineError("ERR_SCHEMA_ENGINE_COMMAND", `${command}: ${message}`, { cause: error });
 }
 
+/** Settle `promise`, or reject as soon as the wasm engine panics (its promise would never settle). */
+async function unlessPanic<T>(command: string, promise: Promise<T>): Promise<T> {
+  let stop = () => {};
+  const panicked = new Promise<never>((_, reject) => {
+    const off = panics.onPanic((message) => reject(new SchemaEngineError("ERR_SCHEMA_ENGINE_PANIC", `schema engine panicked in ${command}: ${message}`)));
+    stop = () => void off();
+  });
+  try {
+    return await Promise.race([promise, panicked]);
+  } finally {
+    stop();
+  }
+}
+
 /** Start the wasm schema engine against `databaseUrl` (its main database; shadows are created beside it). */
 export async function openSchemaEngine(options: { databaseUrl: string; log?: (line: string) => void }): Promise<OpenSchemaEngine> {
   loadWasm();
-  const factory = bindMigrationAwareSqlAdapterFactory(createAdapterFactory(options.databaseUrl));
+  const adapters = createAdapterFactory(options.databaseUrl);
+  const factory = bindMigrationAwareSqlAdapterFactory(adapters);
   const log = options.log ?? (() => {});
   let engine: SchemaEngine;
   try {
-    engine = await wasmBindings.SchemaEngine.new({ datamodels: undefined }, (line: string) => log(line), factory);
+    engine = await unlessPanic("SchemaEngine.new", wasmBindings.SchemaEngine.new({ datamodels: undefined }, (line: string) => log(line), factory));
   } catch (e) {
+    await adapters.closeAll().catch(() => {});
     const error = toSchemaEngineError("SchemaEngine.new", e, factory);
-    throw new SchemaEngineError(error.code === "ERR_SCHEMA_ENGINE_PANIC" ? error.code : "ERR_SCHEMA_ENGINE_INIT", error.message, { cause: e });
+    throw error.code === "ERR_SCHEMA_ENGINE_COMMAND" ? new SchemaEngineError("ERR_SCHEMA_ENGINE_INIT", error.message, { cause: e }) : error;
   }
   let closed = false;
   return {
     engine,
     async run(command, call) {
       if (closed) throw new SchemaEngineError("ERR_SCHEMA_ENGINE_COMMAND", `${command}: the engine is closed`);
+      assertNotPanicked();
       try {
-        return await call(engine);
+        return await unlessPanic(command, call(engine));
       } catch (e) {
         throw toSchemaEngineError(command, e, factory);
       }
@@ -278,8 +358,9 @@ export async function openSchemaEngine(options: { databaseUrl: string; log?: (li
     async close() {
       if (closed) return;
       closed = true;
-      // free() drops the Rust side, whose connector disposes the main adapter (its pg pool).
-      engine.free();
+      // After a panic the instance is poisoned: only the connections can still be closed.
+      if (panics.message === undefined) engine.free();
+      await adapters.closeAll();
     },
   };
 }
@@ -293,7 +374,7 @@ export async function readMigrationList(migrationsDir: string, shadowDbInitScrip
   const baseDir = path.resolve(migrationsDir);
   const lockfilePath = "migration_lock.toml";
   const lockContent = await readFile(path.join(baseDir, lockfilePath), "utf8").catch(() => null);
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(baseDir, { withFileTypes: true });
   } catch (e) {
@@ -357,14 +438,15 @@ export async function diffMigrationsToSchema(options: {
 
 /**
  * The SQL that takes the live database at `databaseUrl` to `schema`; "" when they agree
- * (`prisma migrate diff --from-url … --to-schema … --script`).
+ * (`prisma migrate diff --from-config-datasource --to-schema … --script`). Prisma 7 dropped
+ * `url` diff targets: `schemaDatasource` introspects the database the engine is connected to.
  */
 export async function diffDatabaseToSchema(options: { databaseUrl: string; schema: SchemasContainer }): Promise<string> {
   const opened = await openSchemaEngine({ databaseUrl: options.databaseUrl });
   try {
     const result = await opened.run("diff", (engine) =>
       engine.diff({
-        from: { tag: "url", url: options.databaseUrl },
+        from: { tag: "schemaDatasource", files: options.schema.files, configDir: path.dirname(options.schema.files[0]?.path ?? ".") },
         to: { tag: "schemaDatamodel", ...options.schema },
         script: true,
         exitCode: true,
@@ -377,34 +459,36 @@ export async function diffDatabaseToSchema(options: { databaseUrl: string; schem
   }
 }
 
+/** Prisma's migration folder name: `<UTC YYYYMMDDHHMMSS>_<name>`. */
+export function toMigrationName(name: string, now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return `${stamp}_${name}`;
+}
+
+const LOCKFILE_HEADER = "# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\n";
+
 /**
- * What Prisma would write for `prisma migrate dev --create-only --name <name>`: the migration
- * name it generates (`<UTC timestamp>_<name>`) and its SQL, or null when the migrations already
- * reach the schema. Writes nothing.
+ * What `prisma migrate dev --create-only --name <name>` would write: the folder name and the SQL
+ * taking the migrations to the schema, or null when they already agree. Writes nothing.
+ * The wasm engine's own `createMigration` cannot reach a shadow database (it is not given the
+ * adapter factory: "PostgreSQL shadow DB must be provided through an external factory"), so the
+ * SQL comes from `diff`, which renders migration scripts with the same code.
  */
 export async function planMigration(options: {
   databaseUrl: string;
   migrations: MigrationList;
   schema: SchemasContainer;
   name: string;
+  now?: Date;
 }): Promise<{ name: string; sql: string; lockfile: string } | null> {
-  const opened = await openSchemaEngine({ databaseUrl: options.databaseUrl });
-  try {
-    const out = await opened.run("createMigration", (engine) =>
-      engine.createMigration({
-        draft: false,
-        migrationName: options.name,
-        migrationsList: options.migrations,
-        schema: options.schema,
-        filters: NO_FILTER,
-      }),
-    );
-    if (out.migrationScript === null) return null;
-    const lockfile = `# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "${out.connectorType}"\n`;
-    return { name: out.generatedMigrationName, sql: out.migrationScript, lockfile };
-  } finally {
-    await opened.close();
+  const sql = await diffMigrationsToSchema(options);
+  if (sql === "") return null;
+  const name = toMigrationName(options.name, options.now);
+  const last = options.migrations.migrationDirectories.at(-1)?.path;
+  if (last !== undefined && name <= last) {
+    throw new SchemaEngineError("ERR_SCHEMA_ENGINE_MIGRATIONS", `new migration ${name} would not sort after the last one (${last}): check the clock`);
   }
+  return { name, sql, lockfile: `${LOCKFILE_HEADER}provider = "postgresql"\n` };
 }
 
 /**
