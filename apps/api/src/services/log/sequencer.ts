@@ -1,0 +1,127 @@
+/**
+ * Group commit in front of the integrator: submissions queue up while a batch is being integrated
+ * and go together into the next one (one transaction, one checkpoint signature), so throughput grows
+ * with load while an idle log answers after a short collection delay. The queue is bounded: past
+ * `maxPending` new submissions get PUSHBACK (503 + Retry-After), never an unbounded backlog
+ * (SECURITY.md G-A2, H9).
+ */
+import { DomainError } from "../../errors.ts";
+import type { PreparedEntry } from "./entries/types.ts";
+import type { BatchResult, IntegratedEntry, Integrator } from "./integrator.ts";
+import { TreeHeadConflictError } from "./log-store.ts";
+
+export interface SequencedEntry extends IntegratedEntry {
+  batch: Pick<BatchResult, "checkpoint" | "size" | "rootHash">;
+}
+
+interface Pending {
+  entry: PreparedEntry;
+  resolve: (r: SequencedEntry) => void;
+  reject: (e: unknown) => void;
+  queuedAt: number;
+}
+
+export interface SequencerOptions {
+  /** Largest batch integrated at once. */
+  maxBatch?: number;
+  /** How long an idle log waits to collect a batch, in ms. */
+  collectMs?: number;
+  /** Queue bound: beyond it submissions are refused with PUSHBACK. */
+  maxPending?: number;
+  /** Called once when another integrator fenced this one off (the process should stop). */
+  onFatal?: (e: Error) => void;
+  log?: (line: string) => void;
+}
+
+export class Sequencer {
+  private queue: Pending[] = [];
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly maxBatch: number;
+  private readonly collectMs: number;
+  private readonly maxPending: number;
+  /** Batches integrated and entries appended, for metrics and benchmarks. */
+  readonly stats = { batches: 0, appended: 0, duplicates: 0, refused: 0, failedBatches: 0 };
+
+  constructor(
+    private readonly integrator: Integrator,
+    private readonly opts: SequencerOptions = {},
+  ) {
+    this.maxBatch = opts.maxBatch ?? 2048;
+    this.collectMs = opts.collectMs ?? 5;
+    this.maxPending = opts.maxPending ?? 16_384;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves once the entry is committed under a signed checkpoint (or was already in the log). */
+  submit(entry: PreparedEntry): Promise<SequencedEntry> {
+    if (this.stopped || this.integrator.isFenced) {
+      return Promise.reject(new DomainError("UNAVAILABLE", "ERR_LOG_UNAVAILABLE", "the log is not accepting entries", 5));
+    }
+    if (this.queue.length >= this.maxPending) {
+      this.stats.refused++;
+      return Promise.reject(new DomainError("PUSHBACK", "ERR_LOG_BUSY", "the log is behind; retry shortly", 1));
+    }
+    return new Promise<SequencedEntry>((resolve, reject) => {
+      this.queue.push({ entry, resolve, reject, queuedAt: Date.now() });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.running || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.drain();
+    }, this.collectMs);
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.queue.length > 0 && !this.stopped) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          const result = await this.integrator.integrate(batch.map((p) => p.entry));
+          this.stats.batches++;
+          const info = { checkpoint: result.checkpoint, size: result.size, rootHash: result.rootHash };
+          result.entries.forEach((r, i) => {
+            if (r.duplicate) this.stats.duplicates++;
+            else this.stats.appended++;
+            batch[i]!.resolve({ ...r, batch: info });
+          });
+        } catch (e) {
+          this.stats.failedBatches++;
+          const fatal = e instanceof TreeHeadConflictError;
+          this.opts.log?.(`batch of ${batch.length} not integrated: ${(e as Error).message}`);
+          // Nothing of a failed batch was acknowledged; clients may resubmit (de-duplication makes it safe).
+          const err = new DomainError("UNAVAILABLE", "ERR_LOG_UNAVAILABLE", "the log could not commit the entry; retry", 2);
+          for (const p of batch) p.reject(err);
+          if (fatal) {
+            this.stop(err);
+            this.opts.onFatal?.(e as Error);
+            return;
+          }
+          // Back off briefly so a database or HSM outage does not spin.
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    } finally {
+      this.running = false;
+      if (this.queue.length > 0 && !this.stopped) this.schedule();
+    }
+  }
+
+  /** Refuse new submissions and fail the queued ones. */
+  stop(reason: unknown = new DomainError("UNAVAILABLE", "ERR_LOG_UNAVAILABLE", "the log is shutting down", 5)): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    const queued = this.queue.splice(0);
+    for (const p of queued) p.reject(reason);
+  }
+}

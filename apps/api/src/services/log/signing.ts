@@ -1,0 +1,83 @@
+/**
+ * The log's signatures, all made by the HSM through the small Signer interface and each verified
+ * against the published public key before it is used (SECURITY.md B6): checkpoints (C2SP signed
+ * notes with an ECDSA P-256 key, Rekor v1 style: key ID = SHA-256(SPKI)[:4], DER signature) and
+ * signed entry timestamps (SETs).
+ */
+import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
+import { signCheckpoint, verifyCheckpoint } from "@signet/crypto/checkpoint/checkpoint";
+import { createEcdsaNoteSigner, createEcdsaNoteVerifier, type NoteVerifier } from "@signet/crypto/note/signed-note";
+import { canonicalize } from "@signet/crypto/json/canonical";
+
+/** What the log needs from a key holder (the HSM sidecar client implements it). */
+export interface LogSigner {
+  /** SPKI DER of the signing key. */
+  publicKey(): Promise<Uint8Array>;
+  /** DER ECDSA-SHA256 signature over `data`. */
+  sign(data: Uint8Array): Promise<Uint8Array>;
+}
+
+export class SignatureSelfCheckError extends Error {
+  override name = "SignatureSelfCheckError";
+}
+
+export interface LogKeys {
+  origin: string;
+  spki: Buffer;
+  /** SHA-256 of the SPKI DER: Rekor's log ID. */
+  logId: Buffer;
+  noteVerifier: NoteVerifier;
+  signCheckpoint(size: bigint, rootHash: Uint8Array): Promise<string>;
+  signEntryTimestamp(entry: { body: Uint8Array; integratedTime: bigint; logIndex: bigint }): Promise<Buffer>;
+  verifyEntryTimestamp(entry: { body: Uint8Array; integratedTime: bigint; logIndex: bigint }, set: Uint8Array): boolean;
+}
+
+/** The canonical SET payload (INTEROP.md: numbers, hex log ID, base64 body). */
+export function setPayload(logIdHex: string, entry: { body: Uint8Array; integratedTime: bigint; logIndex: bigint }): Buffer {
+  return Buffer.from(
+    canonicalize({
+      body: Buffer.from(entry.body).toString("base64"),
+      integratedTime: Number(entry.integratedTime),
+      logID: logIdHex,
+      logIndex: Number(entry.logIndex),
+    }),
+  );
+}
+
+export async function createLogKeys(origin: string, signer: LogSigner): Promise<LogKeys> {
+  const spki = Buffer.from(await signer.publicKey());
+  const key: KeyObject = createPublicKey({ key: spki, format: "der", type: "spki" });
+  if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
+    throw new Error("the log key must be an ECDSA P-256 key");
+  }
+  const logId = createHash("sha256").update(spki).digest();
+  const logIdHex = logId.toString("hex");
+  const noteSigner = createEcdsaNoteSigner({ name: origin, spki, sign: (m) => signer.sign(m), signatureFormat: "der" });
+  const noteVerifier = await createEcdsaNoteVerifier({ name: origin, spki });
+
+  return {
+    origin,
+    spki,
+    logId,
+    noteVerifier,
+    async signCheckpoint(size, rootHash) {
+      const note = await signCheckpoint({ origin, size, rootHash }, [noteSigner]);
+      try {
+        const { checkpoint } = await verifyCheckpoint(note, [noteVerifier], { origin });
+        if (checkpoint.size !== size || !Buffer.from(checkpoint.rootHash).equals(Buffer.from(rootHash))) throw new Error("content differs");
+      } catch (e) {
+        throw new SignatureSelfCheckError(`the HSM's checkpoint signature does not verify with the published log key: ${(e as Error).message}`);
+      }
+      return note;
+    },
+    async signEntryTimestamp(entry) {
+      const payload = setPayload(logIdHex, entry);
+      const sig = Buffer.from(await signer.sign(payload));
+      if (!verify("sha256", payload, key, sig)) throw new SignatureSelfCheckError("the HSM's SET signature does not verify with the published log key");
+      return sig;
+    },
+    verifyEntryTimestamp(entry, set) {
+      return verify("sha256", setPayload(logIdHex, entry), key, set);
+    },
+  };
+}
