@@ -20,10 +20,20 @@ const schema = z.object({
   SIGNET_HSM_SOCKET: z.string().optional(),
   SIGNET_HSM_SECRET_FILE: z.string().optional(),
   SIGNET_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Largest accepted log entry submission (Rekor v2's default: 4 MiB). */
+  SIGNET_MAX_ENTRY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** The log's checkpoint origin (and signed-note key name); defaults to the public URL's host. */
+  SIGNET_LOG_ORIGIN: z.string().regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces").refine((s) => !s.includes("+"), "must not contain '+'").optional(),
+  /** Writes (log appends, certificate requests) per second and burst, per client address. */
+  SIGNET_WRITE_RATE: z.coerce.number().min(0.1).max(1_000_000).default(5000),
+  SIGNET_WRITE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Queue bound of the log sequencer: beyond it appends get 503 + Retry-After. */
+  SIGNET_LOG_MAX_PENDING: z.coerce.number().int().min(1).max(1_000_000).default(16_384),
 });
 
 export type Env = z.infer<typeof schema> & {
   publicUrl: string;
+  logOrigin: string;
   hsmSocket: string;
   hsmSecretFile: string;
 };
@@ -37,10 +47,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   }
   const e = parsed.data;
   const dataDir = path.resolve(e.SIGNET_DATA_DIR);
+  const publicUrl = e.SIGNET_PUBLIC_URL ?? `http://localhost:${e.SIGNET_API_PORT}`;
   return {
     ...e,
+    logOrigin: e.SIGNET_LOG_ORIGIN ?? new URL(publicUrl).host,
     SIGNET_DATA_DIR: dataDir,
-    publicUrl: e.SIGNET_PUBLIC_URL ?? `http://localhost:${e.SIGNET_API_PORT}`,
+    publicUrl,
     hsmSocket: e.SIGNET_HSM_SOCKET ?? path.join(dataDir, "hsm", "hsm.sock"),
     hsmSecretFile: e.SIGNET_HSM_SECRET_FILE ?? path.join(dataDir, "hsm", "secret"),
   };

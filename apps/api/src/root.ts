@@ -1,8 +1,10 @@
 import { createCallerFactory, router } from "./trpc.ts";
 import { healthRouter } from "./routers/health.ts";
+import { logRouter } from "./routers/log.ts";
 
 export const appRouter = router({
   health: healthRouter,
+  log: logRouter,
 });
 
 /** The router type the web app imports (types only). */

@@ -9,6 +9,8 @@ import { appRouter } from "../root.ts";
 import type { Services } from "../services/index.ts";
 import { toErrorResponse } from "../errors.ts";
 import { sendJson } from "./respond.ts";
+import type { Router } from "./router.ts";
+import { CORS_HEADERS } from "../rest/common.ts";
 
 export interface ServerOptions {
   services: Services;
@@ -16,6 +18,8 @@ export interface ServerOptions {
   maxBodyBytes: number;
   /** Origins allowed to call tRPC mutations from a browser (the portal's). */
   allowedOrigins: string[];
+  /** The REST surfaces (Rekor, Fulcio, TSA, trust configuration). */
+  rest?: Router;
   log?: (line: string) => void;
 }
 
@@ -53,11 +57,22 @@ export function createApiServer(opts: ServerOptions): http.Server {
         }
         return trpc(req, res);
       }
+      if (opts.rest) {
+        if (req.method === "OPTIONS" && opts.rest.match("GET", url.pathname) !== undefined) {
+          res.writeHead(204, CORS_HEADERS);
+          return res.end();
+        }
+        const route = opts.rest.match(req.method ?? "GET", url.pathname);
+        if (route === "method") return sendJson(res, 405, { code: "ERR_METHOD_NOT_ALLOWED", message: `${req.method} is not allowed here` }, CORS_HEADERS);
+        if (route) return await route.handler({ req, res, url, params: route.params });
+      }
       return sendJson(res, 404, { code: "ERR_NOT_FOUND", message: "no such endpoint" });
     } catch (e) {
-      const { status, body } = toErrorResponse(e);
-      if (status >= 500) opts.log?.(`unhandled: ${(e as Error).stack ?? String(e)}`);
-      if (!res.headersSent) sendJson(res, status, body);
+      const { status, body, retryAfter } = toErrorResponse(e);
+      if (status >= 500 && !(e as { kind?: string }).kind) opts.log?.(`unhandled: ${(e as Error).stack ?? String(e)}`);
+      const headers: Record<string, string> = { ...CORS_HEADERS };
+      if (retryAfter) headers["retry-after"] = String(retryAfter);
+      if (!res.headersSent) sendJson(res, status, body, headers);
       else res.destroy();
     }
   });

@@ -37,7 +37,7 @@ export interface TestHsm {
 
 export async function startTestHsm(): Promise<TestHsm> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "signet-hsm-"));
-  const env = { ...process.env, SIGNET_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, SIGNET_DATA_DIR: dataDir };
   delete env.SOFTHSM2_CONF;
   await promisify(execFile)(TSX, [path.join(ROOT, "apps/hsm/src/init-token.ts")], { cwd: ROOT, env });
   const port = await freePort();

@@ -121,6 +121,9 @@ export class Integrator {
   get rootHash(): Buffer {
     return this.head.rootHash;
   }
+  get createdAt(): Date {
+    return this.head.createdAt;
+  }
   get isFenced(): boolean {
     return this.fenced;
   }

@@ -85,6 +85,10 @@ export async function createLogService(opts: LogServiceOptions) {
     get size() {
       return integrator.size;
     },
+    /** When the log was created: the start of its key's validity in the trusted root. */
+    get createdAt() {
+      return integrator.createdAt;
+    },
     latestCheckpoint: latest,
 
     /** Append an entry; resolves only once it is committed under a signed checkpoint (zero merge delay). */

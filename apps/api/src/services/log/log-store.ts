@@ -14,6 +14,7 @@ export interface LogHead {
   rootHash: Buffer;
   version: bigint;
   checkpoint: string | null;
+  createdAt: Date;
 }
 
 export interface StoredEntry {
@@ -53,6 +54,7 @@ interface HeadRow {
   root_hash: Uint8Array;
   version: bigint;
   checkpoint_note: string | null;
+  created_at: Date;
 }
 
 interface EntryRow {
@@ -71,6 +73,7 @@ const toHead = (r: HeadRow): LogHead => ({
   rootHash: buf(r.root_hash),
   version: BigInt(r.version),
   checkpoint: r.checkpoint_note,
+  createdAt: r.created_at,
 });
 
 const toEntry = (r: EntryRow): StoredEntry => ({
@@ -94,7 +97,7 @@ export function createLogStore(db: Db) {
         buf(emptyRoot),
       );
       const rows = await db.$queryRawUnsafe<HeadRow[]>(
-        `SELECT id, origin, tree_size, root_hash, version, checkpoint_note FROM logs WHERE origin = $1`,
+        `SELECT id, origin, tree_size, root_hash, version, checkpoint_note, created_at FROM logs WHERE origin = $1`,
         origin,
       );
       return toHead(rows[0]!);
@@ -102,7 +105,7 @@ export function createLogStore(db: Db) {
 
     async readHead(logId: number): Promise<LogHead> {
       const rows = await db.$queryRawUnsafe<HeadRow[]>(
-        `SELECT id, origin, tree_size, root_hash, version, checkpoint_note FROM logs WHERE id = $1`,
+        `SELECT id, origin, tree_size, root_hash, version, checkpoint_note, created_at FROM logs WHERE id = $1`,
         logId,
       );
       if (!rows[0]) throw new Error(`log ${logId} does not exist`);

@@ -64,7 +64,7 @@ export class Sequencer {
     }
     if (this.queue.length >= this.maxPending) {
       this.stats.refused++;
-      return Promise.reject(new DomainError("PUSHBACK", "ERR_LOG_BUSY", "the log is behind; retry shortly", 1));
+      return Promise.reject(new DomainError("UNAVAILABLE", "ERR_LOG_BUSY", "the log is behind; retry shortly", 1));
     }
     return new Promise<SequencedEntry>((resolve, reject) => {
       this.queue.push({ entry, resolve, reject, queuedAt: Date.now() });
