@@ -17,7 +17,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["{apps,packages}/*/src/**/*.integration.test.ts", "prisma/**/*.integration.test.ts"],
+          include: ["{apps,packages}/*/src/**/*.integration.test.ts", "prisma/**/*.integration.test.ts", "scripts/**/*.integration.test.ts"],
           exclude: ["**/node_modules/**"],
           environment: "node",
           testTimeout: 120_000,
