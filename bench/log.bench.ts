@@ -150,7 +150,7 @@ async function main() {
 
     // The api process on the same database and HSM.
     const port = await freePort();
-    api = spawn(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "apps/api/src/main.ts")], {
+    api = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/api/src/main.ts")], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: url, SIGNET_DATA_DIR: hsm.dataDir, SIGNET_API_PORT: String(port), SIGNET_LOG_ORIGIN: ORIGIN, SIGNET_WRITE_RATE: "1000000", SIGNET_WRITE_BURST: "1000000" },
       stdio: ["ignore", "inherit", "inherit"],

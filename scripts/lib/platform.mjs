@@ -115,10 +115,11 @@ export async function startPlatform({ dataDir, ports, databaseUrl, quietChildren
       return entry;
     };
 
-    const hsm = spawnChild("hsm", BIN.tsx, ["apps/hsm/src/main.ts"]);
+    // `node --import tsx` (not the tsx wrapper) so signals reach the process itself.
+    const hsm = spawnChild("hsm", process.execPath, ["--import", "tsx", "apps/hsm/src/main.ts"]);
     await waitForHttp(`http://127.0.0.1:${ports.hsm}/healthz`, { timeoutMs: 60_000, isAlive: () => !hsm.exited });
-    const idp = spawnChild("idp", BIN.tsx, ["apps/idp/src/main.ts"]);
-    const api = spawnChild("api", BIN.tsx, ["apps/api/src/main.ts"]);
+    const idp = spawnChild("idp", process.execPath, ["--import", "tsx", "apps/idp/src/main.ts"]);
+    const api = spawnChild("api", process.execPath, ["--import", "tsx", "apps/api/src/main.ts"]);
     const web = spawnChild("web", BIN.next, ["start", "-p", String(ports.web), "-H", "127.0.0.1"], { cwd: path.join(ROOT, "apps/web"), env: { PORT: String(ports.web) } });
     await Promise.all([
       waitForHttp(`http://127.0.0.1:${ports.idp}/healthz`, { timeoutMs: 60_000, isAlive: () => !idp.exited }),

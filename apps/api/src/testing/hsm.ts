@@ -45,7 +45,7 @@ export async function startTestHsm(): Promise<TestHsm> {
   let child: ChildProcess | undefined;
 
   const start = async () => {
-    child = spawn(TSX, [path.join(ROOT, "apps/hsm/src/main.ts")], { cwd: ROOT, env: { ...env, SIGNET_HSM_HEALTH_PORT: String(port) }, stdio: "ignore" });
+    child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/hsm/src/main.ts")], { cwd: ROOT, env: { ...env, SIGNET_HSM_HEALTH_PORT: String(port) }, stdio: "ignore" });
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {

@@ -55,7 +55,7 @@ describe("log under SIGKILL (real api process, PostgreSQL, SoftHSM2)", () => {
 
   const startApi = async () => {
     port = await freePort();
-    api = spawn(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "apps/api/src/main.ts")], {
+    api = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/api/src/main.ts")], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: database.url, SIGNET_DATA_DIR: hsm.dataDir, SIGNET_API_PORT: String(port), SIGNET_LOG_ORIGIN: ORIGIN },
       stdio: "ignore",

@@ -1,0 +1,63 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SOFTHSM_MODULE, loadHsmEnv, repoRoot } from "./env.ts";
+
+const code = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code: string }).code;
+  }
+  return "no error";
+};
+
+describe("loadHsmEnv", () => {
+  it("defaults to the embedded SoftHSM2 token under <repo>/.data/hsm", () => {
+    const env = loadHsmEnv({});
+    expect(env.dataDir).toBe(path.join(repoRoot(), ".data"));
+    expect(env.embedded).toBe(true);
+    expect(env.modulePath).toBe(DEFAULT_SOFTHSM_MODULE);
+    expect(env.tokenLabel).toBe("signet");
+    expect(env.socketPath).toBe(path.join(repoRoot(), ".data", "hsm", "hsm.sock"));
+    expect(env.secretFile).toBe(path.join(repoRoot(), ".data", "hsm", "secret"));
+    expect(env.softhsmConf).toBe(path.join(repoRoot(), ".data", "hsm", "softhsm2.conf"));
+    expect(env.healthPort).toBe(8082);
+    expect(env.poolSize).toBe(4);
+    expect(env.pin).toBeUndefined();
+  });
+
+  it("treats a foreign SOFTHSM2_CONF as a token Signet does not manage, which then needs SIGNET_HSM_PIN", () => {
+    expect(code(() => loadHsmEnv({ SOFTHSM2_CONF: "/etc/softhsm/softhsm2.conf" }))).toBe("ERR_HSM_CONFIG");
+    const env = loadHsmEnv({ SOFTHSM2_CONF: "/etc/softhsm/softhsm2.conf", SIGNET_HSM_PIN: "1234" });
+    expect(env.embedded).toBe(false);
+    expect(env.softhsmConf).toBe("/etc/softhsm/softhsm2.conf");
+  });
+
+  it("keeps the embedded mode when SOFTHSM2_CONF names the embedded conf", () => {
+    const env = loadHsmEnv({ SIGNET_DATA_DIR: "/tmp/x", SOFTHSM2_CONF: "/tmp/x/hsm/softhsm2.conf" });
+    expect(env.embedded).toBe(true);
+  });
+
+  it.each([
+    ["SIGNET_HSM_MODULE", "/nonexistent/libpkcs11.so"],
+    ["SIGNET_HSM_TOKEN_LABEL", "a".repeat(33)],
+    ["SIGNET_HSM_TOKEN_LABEL", " padded"],
+    ["SIGNET_HSM_TOKEN_LABEL", "tab\there"],
+    ["SIGNET_HSM_HEALTH_PORT", "65536"],
+    ["SIGNET_HSM_HEALTH_PORT", "80a"],
+    ["SIGNET_HSM_HEALTH_PORT", "-1"],
+    ["SIGNET_HSM_POOL_SIZE", "0"],
+    ["SIGNET_HSM_POOL_SIZE", "65"],
+    ["SIGNET_HSM_SOCKET", `/tmp/${"s".repeat(120)}.sock`],
+    ["SIGNET_HSM_PIN", "12\n34"],
+  ])("rejects %s=%j with ERR_HSM_CONFIG naming the variable", (name, value) => {
+    let message = "";
+    try {
+      loadHsmEnv({ [name]: value });
+    } catch (e) {
+      message = (e as Error).message;
+      expect((e as { code: string }).code).toBe("ERR_HSM_CONFIG");
+    }
+    expect(message).toContain(name);
+  });
+});
