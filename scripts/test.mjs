@@ -2,7 +2,7 @@
 // `npm test`: the same set-up as `npm start`, then type checks, unit tests, integration tests against a
 // throwaway PostgreSQL (and real SoftHSM2 / dev IdP where a test needs them), the Playwright suites in
 // Debian's Chromium against a freshly started platform, and one closing line `N passed, N failed, N skipped`.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ROOT, BIN } from "./lib/paths.mjs";
@@ -16,6 +16,8 @@ import { buildWeb, startPlatform } from "./lib/platform.mjs";
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const problems = [];
 const tmp = mkdtempSync(path.join(os.tmpdir(), "signet-test-"));
+// The embedded cluster runs as the postgres user when we are root: it must be able to traverse here.
+chmodSync(tmp, 0o755);
 const dataDir = path.join(tmp, "data");
 let cluster;
 let platform;
@@ -39,7 +41,7 @@ async function step(name, fn) {
   try {
     await fn();
   } catch (e) {
-    problems.push(`${name}: ${e instanceof SetupError ? e.message : e?.stack ?? e}`);
+    problems.push(`${name}: ${e?.message ?? e}`);
     say("test", `${name} failed: ${e?.message ?? e}`);
   }
 }

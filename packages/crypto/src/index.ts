@@ -6,3 +6,5 @@ export * from "./errors.ts";
 export * from "./encoding/bytes.ts";
 export * from "./encoding/base64.ts";
 export * from "./encoding/hex.ts";
+export * from "./transparency.ts";
+export * from "./sigstore.ts";
