@@ -13,7 +13,7 @@
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import http from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -118,6 +118,7 @@ async function oneCommitPerEntry(url: string, seconds: number, connections: numb
 
 async function main() {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "signet-bench-log-"));
+  chmodSync(tmp, 0o755); // the cluster runs as the postgres user
   const cluster = createCluster({ dir: path.join(tmp, "pg"), port: await freePort() });
   await cluster.start();
   const url = await cluster.ensureDatabase("bench");

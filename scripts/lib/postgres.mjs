@@ -37,6 +37,10 @@ export function createCluster({ dir, port, name = "postgres" }) {
     if (isRoot) {
       const { uid, gid } = pgUid();
       for (const d of [dir, socketDir]) chownSync(d, uid, gid);
+      // Every parent must be traversable by the postgres user (mkdtemp makes 0700 directories).
+      if ((await run(name, "runuser", ["-u", "postgres", "--", "test", "-x", dir], { quiet: true })) !== 0) {
+        throw new SetupError(`the postgres user cannot reach ${dir}: make its parent directories traversable (chmod o+x)`);
+      }
     }
     if (existsSync(path.join(pgdata, "PG_VERSION"))) return false;
     if (existsSync(pgdata) && statSync(pgdata).isDirectory()) {

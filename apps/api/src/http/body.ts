@@ -29,6 +29,17 @@ export function mediaType(req: http.IncomingMessage): string {
   return (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
+/**
+ * Read a JSON request body as bytes (Content-Type must be application/json), for parsers that
+ * must see the raw text (duplicate keys, exact bytes).
+ */
+export async function readJsonBytes(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+  if (mediaType(req) !== "application/json") {
+    throw new DomainError("UNSUPPORTED_MEDIA_TYPE", "ERR_UNSUPPORTED_MEDIA_TYPE", "expected Content-Type: application/json");
+  }
+  return readBody(req, maxBytes);
+}
+
 /** Read and parse a JSON body (Content-Type must be application/json). */
 export async function readJson(req: http.IncomingMessage, maxBytes: number): Promise<unknown> {
   if (mediaType(req) !== "application/json") {

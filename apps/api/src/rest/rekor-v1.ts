@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { DomainError } from "../errors.ts";
-import { readJson } from "../http/body.ts";
+import { readJson, readJsonBytes } from "../http/body.ts";
 import type { Router } from "../http/router.ts";
 import type { EntryWithProof, LogService } from "../services/log/log-service.ts";
 import { prepareRekorV1Entry } from "../services/log/entries/prepare.ts";
@@ -93,8 +93,8 @@ export function registerRekorV1(router: Router, opts: RekorV1Options): void {
 
   router.add("POST", "/api/v1/log/entries", async ({ req, res }) => {
     opts.limitWrite(req.socket.remoteAddress ?? "unknown");
-    const proposed = await readJson(req, opts.maxEntryBytes);
-    const prepared = prepareRekorV1Entry(proposed);
+    // The raw bytes: the strict parser rejects duplicate keys that JSON.parse would hide (D4).
+    const prepared = prepareRekorV1Entry(await readJsonBytes(req, opts.maxEntryBytes));
     const result = await log.append(prepared);
     const id = entryId(log, result.uuid);
     const headers = { location: `/api/v1/log/entries/${id}`, etag: id };

@@ -6,7 +6,7 @@
 import { parseTilePath } from "@signet/crypto/tiles/tile-path";
 import { encodeEntryBundle } from "@signet/crypto/tiles/entry-bundle";
 import { DomainError } from "../errors.ts";
-import { readJson } from "../http/body.ts";
+import { readJsonBytes } from "../http/body.ts";
 import type { Router } from "../http/router.ts";
 import type { EntryWithProof, LogService } from "../services/log/log-service.ts";
 import { prepareRekorV2Entry } from "../services/log/entries/prepare.ts";
@@ -43,7 +43,7 @@ export function registerRekorV2(router: Router, opts: RekorV2Options): void {
 
   router.add("POST", "/api/v2/log/entries", async ({ req, res }) => {
     opts.limitWrite(req.socket.remoteAddress ?? "unknown");
-    const prepared = prepareRekorV2Entry(await readJson(req, opts.maxEntryBytes));
+    const prepared = prepareRekorV2Entry(await readJsonBytes(req, opts.maxEntryBytes));
     const result = await log.append(prepared);
     sendJson(res, result.duplicate ? 409 : 201, toTransparencyLogEntry(log, result));
   });

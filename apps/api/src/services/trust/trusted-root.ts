@@ -31,12 +31,18 @@ export interface TrustMaterial {
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString("base64");
 const iso = (d: Date) => d.toISOString();
+/**
+ * Validity starts are floored to the second: integrated times and SCT/TSA times are compared with
+ * them, and an entry integrated in the key's first second (integratedTime has second precision)
+ * must not fall before the start.
+ */
+const isoStart = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString();
 
 function logInstance(l: TransparencyLogInstance) {
   return {
     baseUrl: l.baseUrl,
     hashAlgorithm: "SHA2_256",
-    publicKey: { rawBytes: b64(l.spki), keyDetails: "PKIX_ECDSA_P256_SHA_256", validFor: { start: iso(l.validFrom) } },
+    publicKey: { rawBytes: b64(l.spki), keyDetails: "PKIX_ECDSA_P256_SHA_256", validFor: { start: isoStart(l.validFrom) } },
     // Rekor-v1-style log: logId is SHA-256 of the SPKI; checkpointKeyId stays unset (INTEROP.md).
     logId: { keyId: createHash("sha256").update(l.spki).digest("base64") },
   };
@@ -47,7 +53,7 @@ function authority(a: CertificateAuthorityInstance) {
     subject: { organization: a.organization, commonName: a.commonName },
     uri: a.uri,
     certChain: { certificates: a.chain.map((c) => ({ rawBytes: b64(c) })) },
-    validFor: { start: iso(a.validFrom), ...(a.validTo ? { end: iso(a.validTo) } : {}) },
+    validFor: { start: isoStart(a.validFrom), ...(a.validTo ? { end: iso(a.validTo) } : {}) },
   };
 }
 
