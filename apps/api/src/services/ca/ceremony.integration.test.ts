@@ -134,6 +134,17 @@ describe.skipIf(!hasSoftHsm)("the CA on SoftHSM2 through the sidecar", () => {
     expect(new X509Certificate(r.certificate).verify(createPublicKey({ key: Buffer.from(ceremony.intermediate.cert.publicKey.spki), format: "der", type: "spki" }))).toBe(true);
   });
 
+  it("keeps 200 concurrent issuances apart on the sidecar's session pool (SECURITY.md B7)", async () => {
+    const key = createPublicKey({ key: Buffer.from(ceremony.intermediate.cert.publicKey.spki), format: "der", type: "spki" });
+    const reqs = Array.from({ length: 200 }, () => request());
+    const results = await Promise.all(reqs.map((r) => ca.issue(r)));
+    results.forEach((r, i) => {
+      expect(new X509Certificate(r.certificate).verify(key)).toBe(true);
+      expect(Buffer.from(parseCertificate(r.certificate).publicKey.spki)).toEqual(Buffer.from(reqs[i]!.publicKey));
+    });
+    expect(new Set(results.map((r) => r.serialNumber)).size).toBe(200);
+  }, 60_000);
+
   it("timestamps with the HSM's tsa key", async () => {
     const tsa = createTimestampAuthority({ signer: createHsmSigner(client, KEY_LABELS.tsa, "P-256"), certificates: [ceremony.tsa.der, ceremony.root.der] });
     const req = parseTimestampJsonRequest(JSON.stringify({ artifactHash: Buffer.alloc(32, 7).toString("base64") }));

@@ -66,21 +66,21 @@ describe.skipIf(!hasIdp)("with the real dev IdP (apps/idp)", () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     issuer = `http://localhost:${port}`;
+    const env: NodeJS.ProcessEnv = { ...process.env, SIGNET_IDP_PORT: String(port), SIGNET_DATA_DIR: dataDir, SIGNET_IDP_DEV_TOKENS: "1" };
+    // The IdP's own defaults (issuer http://localhost:<port>, loopback hosts), whatever the shell has set.
+    delete env.SIGNET_IDP_ISSUER;
+    delete env.SIGNET_IDP_HOST;
     child = spawn(process.execPath, ["--import", "tsx", IDP_MAIN], {
       cwd: process.cwd(),
-      env: { ...process.env, SIGNET_IDP_PORT: String(port), SIGNET_DATA_DIR: dataDir, SIGNET_IDP_DEV_TOKENS: "1" },
+      env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout?.on("data", (d: Buffer) => (childLog += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (childLog += d.toString()));
     await waitHealthy(`${base}/healthz`, Date.now() + 60_000);
-    config = parseIssuersConfig({
-      issuers: [
-        { issuerUrl: issuer, type: "email", policy: { emailDomains: ["example.test"] } },
-        // The same IdP also mints GitHub-shaped workload tokens; a second config would need another issuer URL,
-        // so workload tokens are checked against a github-workflow view of the same issuer below.
-      ],
-    });
+    // The IdP also mints GitHub-shaped workload tokens under the same issuer; those are checked against a
+    // github-workflow configuration of it in their own test.
+    config = parseIssuersConfig({ issuers: [{ issuerUrl: issuer, type: "email", policy: { emailDomains: ["example.test"] } }] });
     testCa = await createTestCa();
     ca = createCertificateAuthority({
       rootCert: testCa.ceremony.root.der,
