@@ -1,6 +1,10 @@
 /**
  * Assemble the api: services over the database and the HSM sidecar, the REST surfaces and tRPC,
  * behind one HTTP server. main.ts runs it; integration tests start it in-process on real services.
+ *
+ * Start-up order: the key ceremony (idempotent: keys and CA certificates are created once, then
+ * checked against the HSM on every start), the transparency log and the CT log (each re-verifies its
+ * tree), then the CA, the TSA and the HTTP surfaces.
  */
 import path from "node:path";
 import type http from "node:http";
@@ -9,48 +13,135 @@ import type { Env } from "./env.ts";
 import type { Db } from "./db.ts";
 import { createHealthService } from "./services/health.ts";
 import { createLogService, type LogService } from "./services/log/log-service.ts";
+import { createEngineCtLog } from "./services/log/ct-log.ts";
 import { buildTrustedRoot } from "./services/trust/trusted-root.ts";
+import { runKeyCeremony, KEY_LABELS } from "./services/ca/ceremony.ts";
+import { createCertificateAuthority, type CertificateAuthority } from "./services/ca/issue.ts";
+import { createTimestampAuthority } from "./services/tsa/rfc3161.ts";
+import { loadIssuersConfig, parseIssuersConfig, type IssuersConfig } from "./services/oidc/issuers.ts";
+import { createProviderKeys } from "./services/oidc/provider-keys.ts";
 import { createApiServer } from "./http/server.ts";
 import { Router } from "./http/router.ts";
 import { registerRekorV1 } from "./rest/rekor-v1.ts";
 import { registerRekorV2 } from "./rest/rekor-v2.ts";
+import { registerFulcio } from "./rest/fulcio.ts";
+import { registerTsa } from "./rest/tsa.ts";
 import { registerTrust } from "./rest/trust.ts";
 import { createRateLimiter } from "./rest/limits.ts";
 
-/** HSM key labels (the CA ceremony creates the same ones: docs/ca.md). */
-export const KEY_LABELS = { log: "log" } as const;
+export { KEY_LABELS };
 
 export interface App {
   server: http.Server;
   log: LogService;
+  ctLog: LogService;
+  ca: CertificateAuthority;
+  issuers: IssuersConfig;
   stop(): Promise<void>;
+}
+
+/** The issuers the CA trusts: the configured file, or the embedded default (the dev IdP only). */
+async function issuersFor(env: Env): Promise<IssuersConfig> {
+  if (env.SIGNET_ISSUERS_FILE) return loadIssuersConfig(env.SIGNET_ISSUERS_FILE);
+  // No issuer configured: the CA refuses every token (ERR_OIDC_*), the log and TSA still serve.
+  if (!env.SIGNET_IDP_ISSUER) return { issuers: [] };
+  return parseIssuersConfig({
+    issuers: [{ description: "The development OpenID provider (embedded default; never for production)", issuerUrl: env.SIGNET_IDP_ISSUER, type: "email" }],
+  });
 }
 
 export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: (line: string) => void; onFatal?: (e: Error) => void }): Promise<App> {
   const { db, hsm } = deps;
   const logLine = deps.log ?? (() => {});
+
+  const ceremony = await runKeyCeremony({ keyStore: hsm, dir: path.join(env.SIGNET_DATA_DIR, "ca") });
+  if (ceremony.created.length) logLine(`key ceremony: created ${ceremony.created.join(", ")} in ${path.join(env.SIGNET_DATA_DIR, "ca")}`);
+  for (const w of ceremony.warnings) logLine(`key ceremony: ${w}`);
+  const pinned = (label: keyof typeof ceremony.publicKeys) => ({ pinnedPublicKey: ceremony.publicKeys[label] });
+
+  const sequencer = { maxPending: env.SIGNET_LOG_MAX_PENDING, ...(deps.onFatal ? { onFatal: deps.onFatal } : {}) };
   const log = await createLogService({
     db,
     origin: env.logOrigin,
-    signer: createHsmSigner(hsm, KEY_LABELS.log, "P-256", { create: true }),
+    signer: createHsmSigner(hsm, KEY_LABELS.log, "P-256", pinned(KEY_LABELS.log)),
     stateDir: path.join(env.SIGNET_DATA_DIR, "log"),
-    sequencer: { maxPending: env.SIGNET_LOG_MAX_PENDING, ...(deps.onFatal ? { onFatal: deps.onFatal } : {}) },
+    sequencer,
     log: (l) => logLine(`log: ${l}`),
   });
+  const ctLog = await createLogService({
+    db,
+    origin: `${env.logOrigin}/ct`,
+    signer: createHsmSigner(hsm, KEY_LABELS.ctLog, "P-256", pinned(KEY_LABELS.ctLog)),
+    stateDir: path.join(env.SIGNET_DATA_DIR, "log"),
+    sequencer,
+    log: (l) => logLine(`ct: ${l}`),
+  });
+  const ct = await createEngineCtLog(ctLog, createHsmSigner(hsm, KEY_LABELS.ctLog, "P-256", pinned(KEY_LABELS.ctLog)));
+
+  const intermediateAlg = ceremony.intermediate.cert.publicKey.kind === "ecdsa" && ceremony.intermediate.cert.publicKey.curve === "P-384" ? "P-384" : "P-256";
+  const ca = createCertificateAuthority({
+    rootCert: ceremony.root.der,
+    intermediateCert: ceremony.intermediate.der,
+    signer: createHsmSigner(hsm, KEY_LABELS.caIntermediate, intermediateAlg, pinned(KEY_LABELS.caIntermediate)),
+    ctLog: ct,
+    ctLogPublicKey: ct.spki,
+    recordCertificate: async (r) => {
+      await db.issuedCertificate.create({
+        data: { serial: r.serialNumber, fingerprint: r.fingerprint, identity: r.identity, issuer: r.issuer, notBefore: r.notBefore, notAfter: r.notAfter, der: Buffer.from(r.der) },
+      });
+    },
+  });
+  const tsa = createTimestampAuthority({
+    signer: createHsmSigner(hsm, KEY_LABELS.tsa, "P-256", pinned(KEY_LABELS.tsa)),
+    certificates: [ceremony.tsa.der, ceremony.root.der],
+  });
+  const issuers = await issuersFor(env);
+  const providerKeys = createProviderKeys();
 
   const limitWrite = createRateLimiter({ perSecond: env.SIGNET_WRITE_RATE, burst: env.SIGNET_WRITE_BURST });
   const rest = new Router();
   registerRekorV1(rest, { log, db, maxEntryBytes: env.SIGNET_MAX_ENTRY_BYTES, limitWrite });
   registerRekorV2(rest, { log, maxEntryBytes: env.SIGNET_MAX_ENTRY_BYTES, limitWrite });
-  registerTrust(rest, {
-    trustedRoot: () =>
-      buildTrustedRoot({
-        tlogs: [{ baseUrl: env.publicUrl, spki: log.keys.spki, validFrom: log.createdAt }],
-        ctlogs: [],
-        certificateAuthorities: [],
-        timestampAuthorities: [],
-      }),
+  registerFulcio(rest, { ca, issuers, keys: providerKeys, limitWrite });
+  registerTsa(rest, { tsa, limitWrite });
+
+  const org = "signet";
+  const trustedRoot = () =>
+    buildTrustedRoot({
+      tlogs: [{ baseUrl: env.publicUrl, spki: log.keys.spki, validFrom: log.createdAt }],
+      ctlogs: [{ baseUrl: `${env.publicUrl}/ct`, spki: ct.spki, validFrom: ctLog.createdAt }],
+      certificateAuthorities: [
+        {
+          uri: env.publicUrl,
+          organization: org,
+          commonName: "signet",
+          chain: [ceremony.intermediate.der, ceremony.root.der],
+          validFrom: new Date(ceremony.intermediate.cert.notBefore),
+          validTo: new Date(ceremony.intermediate.cert.notAfter),
+        },
+      ],
+      timestampAuthorities: [
+        {
+          uri: `${env.publicUrl}/api/v1/timestamp`,
+          organization: org,
+          commonName: "signet-tsa",
+          chain: [ceremony.tsa.der, ceremony.root.der],
+          validFrom: new Date(ceremony.tsa.cert.notBefore),
+          validTo: new Date(ceremony.tsa.cert.notAfter),
+        },
+      ],
+    });
+  const service = (url: string, majorApiVersion: number, start: Date) => ({ url, majorApiVersion, validFor: { start: start.toISOString() }, operator: org });
+  const signingConfig = () => ({
+    mediaType: "application/vnd.dev.sigstore.signingconfig.v0.2+json",
+    caUrls: [service(env.publicUrl, 1, new Date(ceremony.intermediate.cert.notBefore))],
+    oidcUrls: env.SIGNET_IDP_ISSUER && !env.SIGNET_ISSUERS_FILE ? [service(env.SIGNET_IDP_ISSUER, 1, new Date(ceremony.root.cert.notBefore))] : [],
+    rekorTlogUrls: [service(env.publicUrl, 1, log.createdAt)],
+    rekorTlogConfig: { selector: "ANY" },
+    tsaUrls: [service(`${env.publicUrl}/api/v1/timestamp`, 1, new Date(ceremony.tsa.cert.notBefore))],
+    tsaConfig: { selector: "ANY" },
   });
+  registerTrust(rest, { trustedRoot, signingConfig });
 
   const health = createHealthService({
     database: () => db.$queryRaw`SELECT 1`.then(() => undefined),
@@ -66,8 +157,12 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
   return {
     server,
     log,
+    ctLog,
+    ca,
+    issuers,
     async stop() {
       log.stop();
+      ctLog.stop();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };

@@ -27,6 +27,10 @@ const schema = z.object({
   /** Writes (log appends, certificate requests) per second and burst, per client address. */
   SIGNET_WRITE_RATE: z.coerce.number().min(0.1).max(1_000_000).default(5000),
   SIGNET_WRITE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** The issuers configuration file (docs/ca.md); without it, the embedded default trusts SIGNET_IDP_ISSUER. */
+  SIGNET_ISSUERS_FILE: z.string().optional(),
+  /** The development OpenID provider's issuer URL (the start command sets it): trusted only when no issuers file is given. */
+  SIGNET_IDP_ISSUER: z.url().optional(),
   /** Queue bound of the log sequencer: beyond it appends get 503 + Retry-After. */
   SIGNET_LOG_MAX_PENDING: z.coerce.number().int().min(1).max(1_000_000).default(16_384),
 });

@@ -66,7 +66,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  if (e instanceof EnvError || e instanceof LogIntegrityError) process.stderr.write(`${e.message}\n`);
+  const name = (e as Error).name;
+  if (e instanceof EnvError || e instanceof LogIntegrityError || name === "CeremonyError" || name === "IssuersConfigError") process.stderr.write(`${(e as Error).message}\n`);
   else if ((e as NodeJS.ErrnoException).code === "EADDRINUSE") process.stderr.write(`port already in use: ${(e as Error).message}\n`);
   else process.stderr.write(`api failed to start: ${(e as Error).message}\n`);
   process.exit(1);

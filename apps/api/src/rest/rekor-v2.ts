@@ -52,10 +52,10 @@ export function registerRekorV2(router: Router, opts: RekorV2Options): void {
     send(res, 200, log.latestCheckpoint().note, { "content-type": "text/plain; charset=utf-8", "cache-control": "public, max-age=1, must-revalidate" });
   });
 
-  router.add("GET", "/api/v2/*path", async ({ res, params }) => {
+  router.add("GET", "/api/v2/tile/*path", async ({ res, params }) => {
     let tile;
     try {
-      tile = parseTilePath(params.path ?? "");
+      tile = parseTilePath(`tile/${params.path ?? ""}`);
     } catch {
       throw new DomainError("NOT_FOUND", "ERR_NOT_FOUND", "no such endpoint");
     }

@@ -3,9 +3,12 @@
  * to the sequencer) and what a stored canonical body decodes to (StoredBody, for reads and search).
  */
 
-/** The (kind, apiVersion) pairs this log accepts (INTEROP.md §2, §3). */
-export type EntryKind = "hashedrekord" | "dsse";
-export type EntryApiVersion = "0.0.1" | "0.0.2";
+/**
+ * The (kind, apiVersion) pairs the log engine stores: Rekor kinds for the transparency log (INTEROP.md
+ * §2, §3), and RFC 6962 precertificate leaves for the CT log (a second origin of the same engine).
+ */
+export type EntryKind = "hashedrekord" | "dsse" | "precert";
+export type EntryApiVersion = "0.0.1" | "0.0.2" | "rfc6962";
 
 /** Columns the log indexes for search (DESIGN.md "The log"). */
 export interface SearchColumns {
