@@ -144,14 +144,15 @@ async function main() {
       return t;
     };
     const cold = await timeProofs(sample(2000));
-    await timeProofs(Array.from({ length: 4096 }, (_, k) => BigInt(k * 256))); // touch every level-0 tile once
+    await timeProofs(Array.from({ length: Math.ceil(Number(size) / 256) }, (_, k) => BigInt(k * 256))); // touch every level-0 tile once
     const warm = await timeProofs(sample(20_000));
     svc.stop();
     await db.$disconnect();
 
     // The api process on the same database and HSM.
     const port = await freePort();
-    api = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/api/src/main.ts")], {
+    const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE_DIR] : [];
+    api = spawn(process.execPath, [...profile, "--import", "tsx", path.join(ROOT, "apps/api/src/main.ts")], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: url, SIGNET_DATA_DIR: hsm.dataDir, SIGNET_API_PORT: String(port), SIGNET_LOG_ORIGIN: ORIGIN, SIGNET_WRITE_RATE: "1000000", SIGNET_WRITE_BURST: "1000000" },
       stdio: ["ignore", "inherit", "inherit"],

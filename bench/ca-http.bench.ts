@@ -1,0 +1,127 @@
+/**
+ * npm run bench -- ca
+ *
+ * Certificate issuance over HTTP against the real api process: POST /api/v2/signingCert with a dev-IdP
+ * token (JWKS cached after the first request), a fresh P-256 key and proof of possession per request;
+ * the api verifies the token, signs the precertificate and the certificate with the HSM (SoftHSM2 via
+ * the sidecar), and logs the precertificate in Signet's CT log before embedding the SCT. Reference in
+ * the same run: the raw HSM signing rate through the sidecar. Goal (issue 5): ≥ 500 issuances/s, p99 ≤ 50 ms.
+ */
+import { spawn } from "node:child_process";
+import crypto from "node:crypto";
+import http from "node:http";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createCluster } from "../scripts/lib/postgres.mjs";
+import { freePort } from "../scripts/lib/ports.mjs";
+import { migrate } from "../apps/api/src/db/migrate.ts";
+import { startTestHsm } from "../apps/api/src/testing/hsm.ts";
+import { startTestIdp } from "../apps/api/src/testing/idp.ts";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = 32;
+const ROOT = path.resolve(import.meta.dirname, "..");
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
+
+function post(agent: http.Agent, port: number, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, path: "/api/v2/signingCert", method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function main() {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "signet-bench-ca-"));
+  chmodSync(tmp, 0o755);
+  const cluster = createCluster({ dir: path.join(tmp, "pg"), port: await freePort() });
+  await cluster.start();
+  const url = await cluster.ensureDatabase("bench");
+  await migrate(url);
+  const hsm = await startTestHsm();
+  const idp = await startTestIdp();
+  const port = await freePort();
+  const api = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/api/src/main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: url, SIGNET_DATA_DIR: hsm.dataDir, SIGNET_API_PORT: String(port), SIGNET_IDP_ISSUER: idp.issuer, SIGNET_WRITE_RATE: "1000000", SIGNET_WRITE_BURST: "1000000" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) break;
+      } catch {}
+      if (i > 300) throw new Error("api did not start");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Requests prepared ahead: tokens for 50 identities, a fresh key and proof per request.
+    const emails = Array.from({ length: 50 }, (_, i) => `bench${i}@example.test`);
+    const tokens = await Promise.all(emails.map((email) => idp.token({ email, ttlSeconds: 3600 })));
+    const n = Math.ceil(SECONDS * 1500);
+    const bodies = Array.from({ length: n }, (_, i) => {
+      const key = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+      const email = emails[i % emails.length]!;
+      return JSON.stringify({
+        credentials: { oidcIdentityToken: tokens[i % tokens.length] },
+        publicKeyRequest: {
+          publicKey: { algorithm: "ECDSA", content: key.publicKey.export({ type: "spki", format: "pem" }) },
+          proofOfPossession: crypto.sign("sha256", Buffer.from(email), key.privateKey).toString("base64"),
+        },
+      });
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    await Promise.all(bodies.splice(0, 64).map((b) => post(agent, port, b))); // warm-up: JWKS, JIT, sessions
+    const latencies: number[] = [];
+    const statuses = new Map<number, number>();
+    let next = 0;
+    const start = performance.now();
+    const end = start + SECONDS * 1000;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < end && next < bodies.length) {
+          const b = bodies[next++]!;
+          const s = performance.now();
+          const status = await post(agent, port, b);
+          latencies.push(performance.now() - s);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        }
+      }),
+    );
+    const elapsed = (performance.now() - start) / 1000;
+    agent.destroy();
+
+    // Reference: raw P-256 signatures through the sidecar, concurrency 16, same machine, same run.
+    const digest = crypto.randomBytes(32);
+    let signs = 0;
+    const sEnd = performance.now() + 3000;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (performance.now() < sEnd) {
+        await hsm.client.sign("ca-intermediate", digest);
+        signs++;
+      }
+    }));
+
+    console.log("");
+    console.log(`CA bench — ${CONCURRENCY} concurrent HTTP clients, ${SECONDS} s, ${os.cpus().length} cores (api, PostgreSQL, HSM sidecar, IdP and this client on one machine)`);
+    console.log(`  issuances over HTTP (token check, PoP, precert + CT log entry + SCT, HSM-signed cert): ${Math.round((statuses.get(200) ?? 0) / elapsed).toLocaleString()}/s   [goal ≥ 500/s]`);
+    console.log(`  issuance latency: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms   [goal p99 ≤ 50 ms]`);
+    console.log(`  responses: ${[...statuses].map(([s, c]) => `${s}×${c}`).join(", ")}`);
+    console.log(`  reference, raw HSM P-256 signatures through the sidecar: ${Math.round(signs / 3).toLocaleString()}/s`);
+  } finally {
+    api.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 500));
+    await idp.stop();
+    await hsm.stop();
+    await cluster.stop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
