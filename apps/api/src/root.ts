@@ -1,10 +1,12 @@
 import { createCallerFactory, router } from "./trpc.ts";
 import { healthRouter } from "./routers/health.ts";
 import { logRouter } from "./routers/log.ts";
+import { certificatesRouter } from "./routers/certificates.ts";
 
 export const appRouter = router({
   health: healthRouter,
   log: logRouter,
+  certificates: certificatesRouter,
 });
 
 /** The router type the web app imports (types only). */

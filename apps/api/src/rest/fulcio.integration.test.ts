@@ -57,8 +57,9 @@ describe("certificate authority over HTTP (dev IdP, SoftHSM2, PostgreSQL)", () =
     expect(scts).toHaveLength(1);
     expect(api.app.ctLog.size).toBeGreaterThanOrEqual(1n);
 
-    const rows = await api.db.issuedCertificate.findMany({ where: { identity: "dev@example.test" } });
-    expect(rows.length).toBeGreaterThanOrEqual(1);
+    const input = encodeURIComponent(JSON.stringify({ identity: "dev@example.test" }));
+    const found = (await (await fetch(`${api.base}/trpc/certificates.byIdentity?input=${input}`)).json()) as { result: { data: { serial: string; fingerprint: string }[] } };
+    expect(found.result.data.map((c) => c.fingerprint)).toContain(crypto.createHash("sha256").update(der(leafPem!)).digest("hex"));
   });
 
   it("serves the trust bundle, the issuers configuration and the signing config", async () => {
@@ -108,6 +109,27 @@ describe("certificate authority over HTTP (dev IdP, SoftHSM2, PostgreSQL)", () =
     const wrong = await request(token, { challenge: "someone@example.test" });
     expect(wrong.status).toBe(400);
     expect(((await wrong.json()) as { code: string }).code).toMatch(/^ERR_CA_/);
+  });
+
+  it("fails closed with 503 within 5 s when the HSM sidecar dies, and recovers without a restart (B5, G-S1)", async () => {
+    const token = await idp.token({ email: "dev@example.test" });
+    await api.hsm.kill("SIGKILL");
+    const started = Date.now();
+    const down = await request(token);
+    expect(Date.now() - started).toBeLessThan(5_500);
+    expect(down.status).toBe(503);
+    expect(down.headers.get("retry-after")).not.toBeNull();
+    const before = await api.db.issuedCertificate.count();
+    await api.hsm.restart();
+    let ok = 0;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      ok = (await request(token)).status;
+      if (ok === 200) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(ok).toBe(200);
+    expect(await api.db.issuedCertificate.count()).toBe(before + 1);
   });
 
   it("refuses weak keys (B2) and malformed requests with 4xx codes", async () => {
