@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import type { BatchResult, Integrator } from "./integrator.ts";
+import { TreeHeadConflictError } from "./log-store.ts";
+import { Sequencer } from "./sequencer.ts";
+import type { PreparedEntry } from "./entries/types.ts";
+import { leafHash } from "./hash.ts";
+
+const entry = (n: number): PreparedEntry => {
+  const body = Buffer.from(`entry ${n}`);
+  return { kind: "hashedrekord", apiVersion: "0.0.1", body, leafHash: leafHash(body), search: {} };
+};
+
+/** An in-memory stand-in for the integrator (unit test only): records batches, can block or fail. */
+function fakeIntegrator(opts: { block?: Promise<void>; fail?: () => Error | undefined } = {}) {
+  const batches: number[] = [];
+  let size = 0n;
+  const integrator = {
+    isFenced: false,
+    async integrate(batch: readonly PreparedEntry[]): Promise<BatchResult> {
+      await opts.block;
+      const err = opts.fail?.();
+      if (err) throw err;
+      batches.push(batch.length);
+      const entries = batch.map((e) => ({ entry: { index: size++, leafHash: e.leafHash, body: e.body, kind: e.kind, apiVersion: e.apiVersion, integratedTime: 0n }, duplicate: false }));
+      return { checkpoint: "cp", size, rootHash: Buffer.alloc(32), entries };
+    },
+  };
+  return { integrator: integrator as unknown as Integrator, batches };
+}
+
+describe("Sequencer", () => {
+  it("groups concurrent submissions into batches and answers each with its own entry", async () => {
+    const { integrator, batches } = fakeIntegrator();
+    const seq = new Sequencer(integrator, { collectMs: 5, maxBatch: 100 });
+    const results = await Promise.all(Array.from({ length: 250 }, (_, i) => seq.submit(entry(i))));
+    expect(results.map((r) => r.entry.body.toString())).toEqual(Array.from({ length: 250 }, (_, i) => `entry ${i}`));
+    expect(batches.every((b) => b <= 100)).toBe(true);
+    expect(batches.length).toBeLessThanOrEqual(5);
+  });
+
+  it("refuses submissions beyond the queue bound with 503 + Retry-After, and serves the rest", async () => {
+    let release!: () => void;
+    const block = new Promise<void>((r) => (release = r));
+    const { integrator } = fakeIntegrator({ block });
+    const seq = new Sequencer(integrator, { collectMs: 1, maxBatch: 10, maxPending: 20 });
+    const first = seq.submit(entry(0));
+    await new Promise((r) => setTimeout(r, 10)); // the first batch is now integrating (blocked)
+    const queued = Array.from({ length: 20 }, (_, i) => seq.submit(entry(i + 1)));
+    await expect(seq.submit(entry(99))).rejects.toMatchObject({ kind: "UNAVAILABLE", code: "ERR_LOG_BUSY", retryAfterSeconds: 1 });
+    expect(seq.stats.refused).toBe(1);
+    release();
+    await expect(Promise.all([first, ...queued])).resolves.toHaveLength(21);
+  });
+
+  it("acknowledges nothing of a failed batch, and stops for good when fenced off", async () => {
+    let failWith: Error | undefined = new Error("database down");
+    let fatal: Error | undefined;
+    const { integrator } = fakeIntegrator({ fail: () => failWith });
+    const seq = new Sequencer(integrator, { collectMs: 1, onFatal: (e) => (fatal = e) });
+    await expect(seq.submit(entry(1))).rejects.toMatchObject({ code: "ERR_LOG_UNAVAILABLE" });
+    failWith = undefined;
+    await expect(seq.submit(entry(2))).resolves.toMatchObject({ duplicate: false });
+    failWith = new TreeHeadConflictError("moved");
+    await expect(seq.submit(entry(3))).rejects.toMatchObject({ code: "ERR_LOG_UNAVAILABLE" });
+    expect(fatal?.name).toBe("TreeHeadConflictError");
+    failWith = undefined;
+    await expect(seq.submit(entry(4))).rejects.toMatchObject({ code: "ERR_LOG_UNAVAILABLE" });
+  });
+});
