@@ -60,10 +60,14 @@ describe("signet main", () => {
     expect(code).toBe(2);
     expect(o.err).toMatch(/cannot read artifact sha256:abc/);
   });
-  it("sign-bundle explains that signing is not available and exits non-zero", async () => {
+  it("sign-bundle exits non-zero and writes nothing when signing cannot happen", async () => {
     const { o, sink } = io();
-    expect(await main(["sign-bundle", "--identity-token", "t", "--bundle", "/tmp/never-written.json", "a.txt"], sink)).not.toBe(0);
-    expect(o.err).toMatch(/certificate authority and transparency log/);
+    const failing: Io = { ...sink, fetch: async () => Promise.reject(new TypeError("fetch failed")) };
+    const out = `/tmp/signet-never-written-${process.pid}.json`;
+    expect(await main(["sign-bundle", "--identity-token", "t", "--bundle", out, `${corpus}/a.txt`], failing)).toBe(1);
+    expect(o.err).toMatch(/ERR_SIGN_/);
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(out)).toBe(false);
   });
   it("unknown commands and no command are usage errors", async () => {
     expect(await main(["frobnicate"], io().sink)).toBe(2);

@@ -17,13 +17,9 @@ import {
 import { fromHex } from "@signet/crypto/encoding/hex";
 import { isSignetCryptoError } from "@signet/crypto/errors";
 import { UsageError, parseArgs } from "./args.ts";
+import type { Io } from "./io.ts";
 
-/** Where output goes (injected so tests can run commands in-process). */
-export interface Io {
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
+export type { Io } from "./io.ts";
 
 /** Largest bundle, trusted root or key file read (the library caps again when parsing). */
 const MAX_INPUT_FILE = 32 * 1024 * 1024;
