@@ -18,6 +18,7 @@ import { freePort } from "../scripts/lib/ports.mjs";
 import { migrate } from "../apps/api/src/db/migrate.ts";
 import { startTestHsm } from "../apps/api/src/testing/hsm.ts";
 import { startTestIdp } from "../apps/api/src/testing/idp.ts";
+import { cpuByComponent, describeCpu } from "./lib/cpu.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = 32;
@@ -45,7 +46,8 @@ async function main() {
   const hsm = await startTestHsm();
   const idp = await startTestIdp();
   const port = await freePort();
-  const api = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/api/src/main.ts")], {
+  const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE_DIR] : [];
+  const api = spawn(process.execPath, [...profile, "--import", "tsx", path.join(ROOT, "apps/api/src/main.ts")], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: url, SIGNET_DATA_DIR: hsm.dataDir, SIGNET_API_PORT: String(port), SIGNET_IDP_ISSUER: idp.issuer, SIGNET_WRITE_RATE: "1000000", SIGNET_WRITE_BURST: "1000000" },
     stdio: ["ignore", "ignore", "inherit"],
@@ -78,6 +80,7 @@ async function main() {
     const latencies: number[] = [];
     const statuses = new Map<number, number>();
     let next = 0;
+    const cpuBefore = cpuByComponent();
     const start = performance.now();
     const end = start + SECONDS * 1000;
     await Promise.all(
@@ -92,6 +95,7 @@ async function main() {
       }),
     );
     const elapsed = (performance.now() - start) / 1000;
+    const cpu = describeCpu(cpuBefore, cpuByComponent(), statuses.get(200) ?? 0, elapsed);
     agent.destroy();
 
     // Reference: raw P-256 signatures through the sidecar, concurrency 16, same machine, same run.
@@ -110,6 +114,7 @@ async function main() {
     console.log(`  issuances over HTTP (token check, PoP, precert + CT log entry + SCT, HSM-signed cert): ${Math.round((statuses.get(200) ?? 0) / elapsed).toLocaleString()}/s   [goal ≥ 500/s]`);
     console.log(`  issuance latency: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms   [goal p99 ≤ 50 ms]`);
     console.log(`  responses: ${[...statuses].map(([s, c]) => `${s}×${c}`).join(", ")}`);
+    console.log(`  CPU per issuance: ${cpu}`);
     console.log(`  reference, raw HSM P-256 signatures through the sidecar: ${Math.round(signs / 3).toLocaleString()}/s`);
   } finally {
     api.kill("SIGTERM");

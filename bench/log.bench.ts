@@ -13,7 +13,8 @@
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import http from "node:http";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { cpuByComponent, describeCpu } from "./lib/cpu.ts";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -38,25 +39,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 const ms = (x: number) => `${x.toFixed(x < 10 ? 3 : 1)} ms`;
-
-/** CPU seconds (user + system) used so far by each component's processes, from /proc. */
-function cpuByComponent(): Record<string, number> {
-  const tick = 100; // USER_HZ on Linux
-  const out: Record<string, number> = { api: 0, hsm: 0, postgres: 0, "load generator": 0, other: 0 };
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const cpu = (Number(fields[11]) + Number(fields[12])) / tick;
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      const key = cmd.includes("apps/api/src/main.ts") ? "api" : cmd.includes("apps/hsm/src/main.ts") ? "hsm" : cmd.startsWith("postgres") || cmd.includes("/postgresql/") ? "postgres" : Number(pid) === process.pid ? "load generator" : "other";
-      out[key]! += cpu;
-    } catch {
-      // the process ended
-    }
-  }
-  return out;
-}
 
 async function bulkLoad(url: string, signer: ReturnType<typeof createHsmSigner>) {
   const t0 = performance.now();
@@ -205,12 +187,7 @@ async function main() {
     }));
     const elapsed = (performance.now() - start) / 1000;
     const created = statuses.get(201) ?? 0;
-    const cpuAfter = cpuByComponent();
-    const cpuPerEntry = Object.keys(cpuAfter)
-      .filter((k) => k !== "other")
-      .map((k) => `${k} ${(((cpuAfter[k]! - cpuBefore[k]!) / Math.max(created, 1)) * 1e6).toFixed(0)} µs`)
-      .join(", ");
-    const otherLoad = (cpuAfter.other! - cpuBefore.other!) / elapsed;
+    const cpuPerEntry = describeCpu(cpuBefore, cpuByComponent(), created, elapsed);
 
     // Inclusion proofs over HTTP (tRPC query) on the grown tree.
     const httpProof: number[] = [];
@@ -233,7 +210,7 @@ async function main() {
     console.log(`  appends (hashedrekord 0.0.1, P-256, 201 Created): ${Math.round(created / elapsed).toLocaleString()}/s   [goal ≥ 2,500/s; stretch 5,000/s]`);
     console.log(`  append latency: p50 ${ms(pct(latencies, 50))}, p99 ${ms(pct(latencies, 99))}   [goal p99 ≤ 1,500 ms]`);
     console.log(`  responses: ${[...statuses].map(([s, n]) => `${s}×${n}`).join(", ")}`);
-    console.log(`  CPU per appended entry: ${cpuPerEntry}; unrelated processes used ${otherLoad.toFixed(2)} cores meanwhile`);
+    console.log(`  CPU per appended entry: ${cpuPerEntry}`);
     console.log(`  inclusion proof at ${TREE_SIZE.toLocaleString()} (in-process, cold cache): p50 ${ms(pct(cold, 50))}, p99 ${ms(pct(cold, 99))}`);
     console.log(`  inclusion proof at ${TREE_SIZE.toLocaleString()} (in-process, warm cache): p50 ${ms(pct(warm, 50))}, p99 ${ms(pct(warm, 99))}   [goal p50 ≤ 0.5 ms, p99 ≤ 3 ms]`);
     console.log(`  inclusion proof over HTTP (tRPC): p50 ${ms(pct(httpProof, 50))}, p99 ${ms(pct(httpProof, 99))}`);
