@@ -1,21 +1,27 @@
 import type { Metadata } from "next";
-import { NotYetAvailable, PageIntro } from "../../components/page-intro.tsx";
+import { PageIntro } from "../../components/page-intro.tsx";
+import { CheckpointPanel } from "../../components/log/verified-log.tsx";
+import { LogSubnav } from "../../components/log/log-subnav.tsx";
+import { LogExplorer } from "./log-explorer.tsx";
 
 export const metadata: Metadata = { title: "Log" };
 
-/** /log: placeholder until the transparency log explorer lands. */
+/** /log: the latest checkpoint verified in the browser, recent entries and search. */
 export default function LogPage() {
   return (
     <>
       <PageIntro eyebrow="Log" title="Transparency log">
         <p>
-          Here you will browse and search the log by artifact digest, signer identity, issuer, certificate
-          fingerprint or log index. Every inclusion and consistency proof the explorer shows will be verified
-          in your browser against a signed checkpoint, and the explorer will remember the last checkpoint it
-          saw so that a log rewriting its history is caught.
+          Browse and search every signature recorded in this instance&apos;s log. The checkpoint below is verified in your
+          browser against the log key in the trusted root, and compared with the last checkpoint this browser saw, so a log
+          that rewrites its history is caught. Entry pages verify their inclusion proofs here too.
         </p>
       </PageIntro>
-      <NotYetAvailable>The log explorer is under construction. This page does not read the log yet.</NotYetAvailable>
+      <LogSubnav />
+      <div className="log-main">
+        <CheckpointPanel />
+        <LogExplorer />
+      </div>
     </>
   );
 }
