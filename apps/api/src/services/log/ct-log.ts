@@ -43,7 +43,7 @@ export async function createEngineCtLog(log: LogService, signer: Signer, now: ()
       } catch {
         // The CA built this certificate; a parse failure only loses search columns.
       }
-      await log.append({ kind: "precert", apiVersion: "rfc6962", body, leafHash: leafHash(body), search });
+      await log.commit({ kind: "precert", apiVersion: "rfc6962", body, leafHash: leafHash(body), search });
       const input = sctSignatureInput({ timestamp, issuerKeyHash: s.issuerKeyHash, tbs: s.tbsWithoutSct });
       const signature = Buffer.from(await signer.sign(input));
       if (!verify("sha256", input, key, signature)) throw new Error("the HSM's SCT signature does not verify with the CT log key");

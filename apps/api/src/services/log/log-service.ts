@@ -73,6 +73,14 @@ export async function createLogService(opts: LogServiceOptions) {
     return { entry, uuid: entry.leafHash.toString("hex"), checkpoint, inclusionProof: inclusionProof.map((h) => Buffer.from(h)), signedEntryTimestamp };
   }
 
+  async function commit(entry: PreparedEntry): Promise<{ entry: StoredEntry; checkpoint: LogCheckpoint; duplicate: boolean }> {
+    if (entry.body.length > MAX_ENTRY_BODY_BYTES) {
+      throw new DomainError("PAYLOAD_TOO_LARGE", "ERR_ENTRY_TOO_LARGE", `canonical entry body over ${MAX_ENTRY_BODY_BYTES} bytes`);
+    }
+    const r = await sequencer.submit(entry);
+    return { entry: r.entry, checkpoint: { note: r.batch.checkpoint, size: r.batch.size, rootHash: r.batch.rootHash }, duplicate: r.duplicate };
+  }
+
   function checkSize(size: bigint, what: string): void {
     if (size < 0n || size > integrator.size) throw new DomainError("BAD_REQUEST", "ERR_LOG_BAD_SIZE", `${what} must be between 0 and the current size ${integrator.size}`);
   }
@@ -93,13 +101,15 @@ export async function createLogService(opts: LogServiceOptions) {
 
     /** Append an entry; resolves only once it is committed under a signed checkpoint (zero merge delay). */
     async append(entry: PreparedEntry): Promise<AppendResult> {
-      if (entry.body.length > MAX_ENTRY_BODY_BYTES) {
-        throw new DomainError("PAYLOAD_TOO_LARGE", "ERR_ENTRY_TOO_LARGE", `canonical entry body over ${MAX_ENTRY_BODY_BYTES} bytes`);
-      }
-      const r = await sequencer.submit(entry);
-      const cp = { note: r.batch.checkpoint, size: r.batch.size, rootHash: r.batch.rootHash };
-      return { ...(await withProof(r.entry, cp)), duplicate: r.duplicate };
+      const r = await commit(entry);
+      return { ...(await withProof(r.entry, r.checkpoint)), duplicate: r.duplicate };
     },
+
+    /**
+     * Append without building a proof or SET for the answer (the CT log: the SCT is the promise), still
+     * resolving only once the entry is committed under a signed checkpoint.
+     */
+    commit,
 
     async entryByIndex(index: bigint): Promise<EntryWithProof> {
       if (index < 0n || index >= integrator.size) throw new DomainError("NOT_FOUND", "ERR_LOG_ENTRY_NOT_FOUND", `no entry at index ${index}`);
