@@ -6,6 +6,7 @@ import { UsageError } from "./args.ts";
 import type { Io } from "./io.ts";
 import { devTokenCommand, signBundleCommand, signCommand } from "./sign-commands.ts";
 import { verifyBundleCommand, verifyCommand } from "./verify-commands.ts";
+import { logCommand } from "./log-commands.ts";
 
 export type { Io } from "./io.ts";
 
@@ -27,6 +28,9 @@ commands:
   verify-bundle [--staging] --bundle FILE (--certificate-identity ID --certificate-oidc-issuer URL | --key FILE)
          [--trusted-root FILE] FILE_OR_DIGEST
       The sigstore-conformance CLI protocol. Exit 0 only on success.
+  log fsck [--database-url URL] [--origin ORIGIN] [--public-key PEM | --data-dir DIR]
+      Recompute a log from its entries and check every tile, the root and every checkpoint
+      (DATABASE_URL, SIGNET_LOG_ORIGIN and SIGNET_DATA_DIR are the defaults).
 
 The instance is --instance, else $SIGNET_API_URL, else http://localhost:8080; its signing config
 and trusted root come from /.well-known/signet/. The dev OpenID provider is --idp, else
@@ -57,6 +61,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo): Promise
         return await signBundleCommand(rest, io);
       case "dev-token":
         return await devTokenCommand(rest, io);
+      case "log":
+        return await logCommand(rest, io);
       case "help":
       case "--help":
       case "-h":
