@@ -24,7 +24,8 @@ const base = { connectOrigins: ["http://127.0.0.1:8080"], isDev: false, https: f
 describe("buildContentSecurityPolicy (SECURITY.md G5)", () => {
   it("gives documents a nonce + strict-dynamic script-src and the locked-down directives", () => {
     const csp = parseCsp(buildContentSecurityPolicy({ ...base, nonce: "abc123==" }));
-    expect(csp.get("script-src")).toEqual(["'nonce-abc123=='", "'strict-dynamic'"]);
+    expect(csp.get("script-src")).toEqual(["'nonce-abc123=='", "'strict-dynamic'", "'wasm-unsafe-eval'"]);
+    expect(csp.get("script-src")).not.toContain("'unsafe-eval'");
     expect(csp.get("object-src")).toEqual(["'none'"]);
     expect(csp.get("base-uri")).toEqual(["'none'"]);
     expect(csp.get("frame-ancestors")).toEqual(["'none'"]);
@@ -39,7 +40,7 @@ describe("buildContentSecurityPolicy (SECURITY.md G5)", () => {
 
   it("gives static assets a nonce-free policy that still forbids objects, base and framing", () => {
     const csp = parseCsp(buildContentSecurityPolicy({ ...base, nonce: null }));
-    expect(csp.get("script-src")).toEqual(["'self'"]);
+    expect(csp.get("script-src")).toEqual(["'self'", "'wasm-unsafe-eval'"]);
     expect(csp.get("object-src")).toEqual(["'none'"]);
     expect(csp.get("base-uri")).toEqual(["'none'"]);
     expect(csp.get("frame-ancestors")).toEqual(["'none'"]);
@@ -65,7 +66,7 @@ describe("buildContentSecurityPolicy (SECURITY.md G5)", () => {
       }),
     );
     expect(csp.get("connect-src")).toEqual(["'self'", "https://a.example"]);
-    expect(csp.get("script-src")).toEqual(["'nonce-n'", "'strict-dynamic'"]);
+    expect(csp.get("script-src")).toEqual(["'nonce-n'", "'strict-dynamic'", "'wasm-unsafe-eval'"]);
   });
 });
 

@@ -54,6 +54,8 @@ export function buildContentSecurityPolicy(options: SecurityHeaderOptions): stri
   const { nonce, isDev } = options;
   const scriptSrc =
     nonce === null ? ["'self'"] : [`'nonce-${nonce}'`, "'strict-dynamic'"];
+  // WebAssembly compilation only (not JS eval): the file hasher's SHA-256 runs as WASM, ~3× the pure-JS speed.
+  scriptSrc.push("'wasm-unsafe-eval'");
   if (isDev) scriptSrc.push("'unsafe-eval'");
   const styleSrc = isDev ? ["'self'", "'unsafe-inline'"] : nonce === null ? ["'self'"] : ["'self'", `'nonce-${nonce}'`];
   const directives: Array<[string, readonly string[]]> = [

@@ -3,6 +3,27 @@
  * chunk by chunk from `Blob.stream()` and never held in memory whole (DESIGN "Data flow" step 2).
  */
 import { sha256 } from "@noble/hashes/sha2.js";
+import { createSHA256 } from "hash-wasm";
+
+/** The incremental hasher interface both implementations offer. */
+interface Hasher {
+  update(data: Uint8Array): unknown;
+  digest(): Uint8Array;
+}
+
+/**
+ * A SHA-256 hasher: WebAssembly (hash-wasm, ~3× faster on large files) when the page's CSP and the
+ * browser allow it, else the audited pure-JS @noble/hashes. Both compute the same FIPS 180-4 digest.
+ */
+export async function createSha256Hasher(): Promise<{ hasher: Hasher; kind: "wasm" | "js" }> {
+  try {
+    const wasm = await createSHA256();
+    wasm.init();
+    return { kind: "wasm", hasher: { update: (d) => wasm.update(d), digest: () => wasm.digest("binary") } };
+  } catch {
+    return { kind: "js", hasher: sha256.create() };
+  }
+}
 
 /** How far hashing has got; `total` is the file size when known. */
 export interface HashProgress {
@@ -33,7 +54,7 @@ export async function hashStream(stream: ReadableStream<Uint8Array>, options: Ha
   const now = options.now ?? (() => performance.now());
   const interval = options.progressIntervalMs ?? 100;
   const started = now();
-  const hasher = sha256.create();
+  const { hasher } = await createSha256Hasher();
   const reader = stream.getReader();
   let bytes = 0;
   let lastReport = started;
