@@ -28,6 +28,8 @@ import { registerFulcio } from "./rest/fulcio.ts";
 import { registerTsa } from "./rest/tsa.ts";
 import { registerTrust } from "./rest/trust.ts";
 import { createRateLimiter } from "./rest/limits.ts";
+import { createPasskeyService, createSessionStore, toLoginIssuers, toRelyingParty } from "./services/auth/index.ts";
+import type { AuthServices } from "./services/index.ts";
 
 export { KEY_LABELS };
 
@@ -41,13 +43,29 @@ export interface App {
 }
 
 /** The issuers the CA trusts: the configured file, or the embedded default (the dev IdP only). */
-async function issuersFor(env: Env): Promise<IssuersConfig> {
+export async function issuersFor(env: Env): Promise<IssuersConfig> {
   if (env.SIGNET_ISSUERS_FILE) return loadIssuersConfig(env.SIGNET_ISSUERS_FILE);
   // No issuer configured: the CA refuses every token (ERR_OIDC_*), the log and TSA still serve.
   if (!env.SIGNET_IDP_ISSUER) return { issuers: [] };
   return parseIssuersConfig({
     issuers: [{ description: "The development OpenID provider (embedded default; never for production)", issuerUrl: env.SIGNET_IDP_ISSUER, type: "email" }],
   });
+}
+
+/**
+ * Portal sign-in: logins are verified against the same issuers as the CA, but with the portal's
+ * client id as the audience (the dev IdP's `signet-web` by default), and only for email issuers.
+ */
+export function createAuthServices(env: Env, db: Db, issuers: IssuersConfig): AuthServices {
+  const sessions = createSessionStore(db);
+  const web = new URL(env.SIGNET_WEB_URL);
+  return {
+    sessions,
+    passkeys: createPasskeyService(db, sessions, toRelyingParty(env.SIGNET_WEB_URL)),
+    loginIssuers: toLoginIssuers(issuers, env.SIGNET_WEB_CLIENT_ID),
+    allowPlainCookie: web.protocol === "http:",
+    limit: createRateLimiter({ perSecond: env.SIGNET_AUTH_RATE, burst: env.SIGNET_AUTH_BURST }),
+  };
 }
 
 export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: (line: string) => void; onFatal?: (e: Error) => void }): Promise<App> {
@@ -147,8 +165,9 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
     database: () => db.$queryRaw`SELECT 1`.then(() => undefined),
     hsm: () => hsm.health(),
   });
+  const auth = createAuthServices(env, db, issuers);
   const server = createApiServer({
-    services: { health, log, db },
+    services: { health, log, db, auth },
     maxBodyBytes: env.SIGNET_MAX_BODY_BYTES,
     allowedOrigins: [new URL(env.SIGNET_WEB_URL).origin],
     rest,

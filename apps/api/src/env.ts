@@ -31,6 +31,11 @@ const schema = z.object({
   SIGNET_ISSUERS_FILE: z.string().optional(),
   /** The development OpenID provider's issuer URL (the start command sets it): trusted only when no issuers file is given. */
   SIGNET_IDP_ISSUER: z.url().optional(),
+  /** The portal's OIDC client id: the audience its login ID tokens carry (the dev IdP's portal client). */
+  SIGNET_WEB_CLIENT_ID: z.string().regex(/^[\x21-\x7e]{1,255}$/).default("signet-web"),
+  /** Portal logins (auth.createSession) and WebAuthn calls per second and burst, per client address. */
+  SIGNET_AUTH_RATE: z.coerce.number().min(0.1).max(1_000_000).default(20),
+  SIGNET_AUTH_BURST: z.coerce.number().int().min(1).max(1_000_000).default(100),
   /** Queue bound of the log sequencer: beyond it appends get 503 + Retry-After. */
   SIGNET_LOG_MAX_PENDING: z.coerce.number().int().min(1).max(1_000_000).default(16_384),
 });

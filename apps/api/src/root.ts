@@ -2,11 +2,13 @@ import { createCallerFactory, router } from "./trpc.ts";
 import { healthRouter } from "./routers/health.ts";
 import { logRouter } from "./routers/log.ts";
 import { certificatesRouter } from "./routers/certificates.ts";
+import { authRouter } from "./routers/auth.ts";
 
 export const appRouter = router({
   health: healthRouter,
   log: logRouter,
   certificates: certificatesRouter,
+  auth: authRouter,
 });
 
 /** The router type the web app imports (types only). */

@@ -6,11 +6,14 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { DomainError, type DomainKind } from "./errors.ts";
 import type { Services } from "./services/index.ts";
+import { readSessionCookie, type Session } from "./services/auth/index.ts";
 
 export interface Context {
   services: Services;
   /** The caller's address, for rate limits. */
   clientAddress: string;
+  /** The request's `cookie` header, where the portal's session cookie travels (forwarded by the portal). */
+  cookie?: string | undefined;
 }
 
 /** A context without HTTP, for router tests through createCaller. */
@@ -57,3 +60,16 @@ const domainErrors = t.middleware(async ({ next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(domainErrors);
+
+/**
+ * Procedures that need a signed-in person: the session is resolved from the cookie on every call,
+ * in the procedure itself, never trusted from a proxy or middleware header (SECURITY.md G4).
+ */
+export const protectedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const auth = ctx.services.auth;
+  if (!auth) throw new DomainError("UNAVAILABLE", "ERR_AUTH_UNAVAILABLE", "sign-in is not available");
+  const sessionId = readSessionCookie(ctx.cookie, auth.allowPlainCookie);
+  const session: Session | undefined = await auth.sessions.resolve(sessionId);
+  if (!session) throw new DomainError("UNAUTHORIZED", "ERR_AUTH_NO_SESSION", "sign in first");
+  return next({ ctx: { ...ctx, auth, session, sessionId: sessionId! } });
+});

@@ -28,7 +28,7 @@ export function createApiServer(opts: ServerOptions): http.Server {
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: opts.maxBodyBytes,
-    createContext: ({ req }) => ({ services: opts.services, clientAddress: req.socket.remoteAddress ?? "unknown" }),
+    createContext: ({ req }) => ({ services: opts.services, clientAddress: req.socket.remoteAddress ?? "unknown", cookie: req.headers.cookie }),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") opts.log?.(`trpc ${path ?? "?"}: ${error.cause?.stack ?? error.stack ?? error.message}`);
     },

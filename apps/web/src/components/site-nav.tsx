@@ -3,6 +3,8 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { PRIMARY_TOOLS } from "../links.ts";
+import { AuthStatus } from "./auth-status.tsx";
+import "./auth.css";
 
 /** The header's primary navigation; marks the current section for assistive technology. */
 export function SiteNav() {
@@ -21,6 +23,7 @@ export function SiteNav() {
           );
         })}
       </ul>
+      <AuthStatus />
     </nav>
   );
 }

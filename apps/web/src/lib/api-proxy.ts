@@ -1,7 +1,7 @@
 /**
  * Same-origin proxying from the portal to the API, so the browser only ever talks to this origin
  * (CSP `connect-src 'self'`). Server-only. Requests are rebuilt from an allow-list: only the
- * headers the API needs cross (never cookies or credentials), bodies are capped before they are
+ * headers the API needs cross (of cookies, only the portal's session cookie), bodies are capped before they are
  * read, and only JSON/text answer headers come back.
  */
 
@@ -19,6 +19,27 @@ const FORWARD_REQUEST_HEADERS = ["accept", "content-type", "origin", "sec-fetch-
 // Response headers worth keeping. Never set-cookie; never content-encoding/length (fetch has
 // already decoded the body, and the runtime frames it again).
 const FORWARD_RESPONSE_HEADERS = ["content-type", "cache-control", "retry-after", "etag", "last-modified", "vary"] as const;
+
+// --- Session cookie (portal sign-in, apps/web/src/app/auth) ----------------------------------------
+// The API's protected procedures read the portal's session cookie. Only that cookie crosses, never
+// other cookies; the API never sets cookies (the portal's /auth routes do), so set-cookie stays blocked.
+const SESSION_COOKIE_NAMES = new Set(["__Host-signet_session", "signet_session"]);
+
+/** The request's session cookie(s) alone, as a `cookie` header for the API, or undefined. */
+export function toSessionCookieHeader(header: string | null): string | undefined {
+  // attacker-controlled: capped, and only exact names with a base64url value pass.
+  if (header === null || header.length > 8192) return undefined;
+  const kept: string[] = [];
+  for (const part of header.split(";", 64)) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (SESSION_COOKIE_NAMES.has(name) && /^[A-Za-z0-9_-]{1,128}$/.test(value)) kept.push(`${name}=${value}`);
+  }
+  return kept.length > 0 ? kept.slice(0, 2).join("; ") : undefined;
+}
+// ----------------------------------------------------------------------------------------------------
 
 /** Where a portal path goes on the API, or why it does not. */
 export type UpstreamTarget = { readonly kind: "ok"; readonly path: string } | { readonly kind: "refused"; readonly status: 404 | 414 };
@@ -114,6 +135,8 @@ export async function proxyToApi(request: Request, options: ProxyOptions): Promi
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
+  const sessionCookie = toSessionCookieHeader(request.headers.get("cookie"));
+  if (sessionCookie !== undefined) headers.set("cookie", sessionCookie);
   let body: Uint8Array<ArrayBuffer> | undefined;
   if (method === "POST") {
     const read = await readCappedBody(request, options.maxBodyBytes ?? MAX_PROXY_BODY_BYTES);
