@@ -11,6 +11,12 @@ export interface WebEnv {
   readonly publicApiUrl: string;
   /** Base URL of the OpenID Provider (the dev IdP by default). */
   readonly idpUrl: string;
+  /** The portal's own public URL (login redirect URI, WebAuthn origin). */
+  readonly webUrl: string;
+  /** The OpenID issuer people log in with (the dev IdP's issuer by default). */
+  readonly idpIssuer: string;
+  /** The portal's OAuth client id at that issuer. */
+  readonly webClientId: string;
   /** `NODE_ENV === "development"`: relaxes the CSP for React's dev tooling only. */
   readonly isDev: boolean;
 }
@@ -25,6 +31,9 @@ export function parseWebEnv(source: Readonly<Record<string, string | undefined>>
     apiUrl,
     publicApiUrl: toBaseUrl("SIGNET_PUBLIC_API_URL", source["SIGNET_PUBLIC_API_URL"], apiUrl),
     idpUrl: toBaseUrl("SIGNET_IDP_URL", source["SIGNET_IDP_URL"], DEFAULT_IDP_URL),
+    webUrl: toBaseUrl("SIGNET_WEB_URL", source["SIGNET_WEB_URL"], "http://localhost:3000"),
+    idpIssuer: toBaseUrl("SIGNET_IDP_ISSUER", source["SIGNET_IDP_ISSUER"], toBaseUrl("SIGNET_IDP_URL", source["SIGNET_IDP_URL"], DEFAULT_IDP_URL)),
+    webClientId: source["SIGNET_WEB_CLIENT_ID"]?.trim() || "signet-web",
     isDev: source["NODE_ENV"] === "development",
   };
 }
@@ -36,6 +45,9 @@ export function getWebEnv(): WebEnv {
     SIGNET_API_URL: process.env.SIGNET_API_URL,
     SIGNET_PUBLIC_API_URL: process.env.SIGNET_PUBLIC_API_URL,
     SIGNET_IDP_URL: process.env.SIGNET_IDP_URL,
+    SIGNET_WEB_URL: process.env.SIGNET_WEB_URL,
+    SIGNET_IDP_ISSUER: process.env.SIGNET_IDP_ISSUER,
+    SIGNET_WEB_CLIENT_ID: process.env.SIGNET_WEB_CLIENT_ID,
     NODE_ENV: process.env.NODE_ENV,
   });
 }

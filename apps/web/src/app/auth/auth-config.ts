@@ -24,19 +24,14 @@ export interface AuthConfig {
   readonly clientId: string;
 }
 
-function baseUrl(raw: string | undefined, fallback: string): string {
-  const text = raw === undefined || raw.trim() === "" ? fallback : raw.trim();
-  return new URL(text).href.replace(/\/+$/, "");
-}
-
 /** The login configuration, read per request. */
 export function getAuthConfig(): AuthConfig {
   const env = getWebEnv();
   return {
-    webUrl: baseUrl(process.env.SIGNET_WEB_URL, "http://localhost:3000"),
-    issuer: baseUrl(process.env.SIGNET_IDP_ISSUER, env.idpUrl),
+    webUrl: env.webUrl,
+    issuer: env.idpIssuer,
     apiUrl: env.apiUrl,
-    clientId: process.env.SIGNET_WEB_CLIENT_ID?.trim() || "signet-web",
+    clientId: env.webClientId,
   };
 }
 
