@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from "node
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { createHsmClient, createHsmSigner, createMemorySigner, verifyEcdsaDer } from "./client.ts";
 import type { HsmClient } from "./client.ts";
 import { HsmError } from "./errors.ts";
@@ -122,6 +122,58 @@ describe("client ↔ server over the Unix socket", () => {
     const sigs = await Promise.all(inputs.map((d) => signer.sign(d)));
     const spki = await signer.publicKey();
     expect(sigs.every((sig, i) => verifyEcdsaDer(spki, "P-256", inputs[i]!, sig))).toBe(true);
+  });
+
+  it("sends the calls made in one tick in a single socket write", async () => {
+    // A raw listener in place of the sidecar that answers every line; writes are counted per socket.
+    const socketPath = sockPath();
+    const serverSide = new Set<net.Socket>();
+    const srv = net.createServer((sock) => {
+      serverSide.add(sock);
+      sock.on("data", (d) => {
+        const lines = d.toString().split("\n").filter(Boolean);
+        sock.write(lines.map((l) => `${JSON.stringify({ id: JSON.parse(l).id, ok: true, status: "ok", token: "t", keys: [] })}\n`).join(""));
+      });
+    });
+    await new Promise<void>((r) => srv.listen(socketPath, r));
+    const write = vi.spyOn(net.Socket.prototype, "write");
+    try {
+      const c = client(socketPath);
+      await c.health(); // connect first, so the next calls all find the connection open
+      write.mockClear();
+      const answers = await Promise.all(Array.from({ length: 40 }, () => c.health()));
+      expect(answers).toHaveLength(40);
+      const clientWrites = write.mock.contexts.filter((sock) => !serverSide.has(sock as net.Socket));
+      expect(clientWrites).toHaveLength(1);
+    } finally {
+      write.mockRestore();
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      await new Promise((r) => srv.close(r));
+    }
+  });
+
+  it("answers the requests completed in one event-loop turn in a single write, all of them", async () => {
+    const { backend } = memoryBackend();
+    const s = await serve(backend);
+    const write = vi.spyOn(net.Socket.prototype, "write");
+    let raw: net.Socket | undefined;
+    try {
+      const reply = await new Promise<string>((resolve) => {
+        const sock = net.connect(s.socketPath, () => {
+          sock.end(Array.from({ length: 30 }, (_, i) => `${JSON.stringify({ id: i, secret: SECRET, op: "health" })}\n`).join(""));
+        });
+        raw = sock;
+        let got = "";
+        sock.on("data", (d) => (got += d.toString()));
+        sock.on("close", () => resolve(got));
+      });
+      const answers = reply.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { id: number; ok: boolean });
+      expect(answers.map((a) => a.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      expect(answers.every((a) => a.ok)).toBe(true);
+      expect(write.mock.contexts.filter((sock) => sock !== raw)).toHaveLength(1);
+    } finally {
+      write.mockRestore();
+    }
   });
 
   it("refuses a wrong secret with ERR_HSM_UNAUTHORIZED", async () => {

@@ -73,6 +73,8 @@ interface Pending {
 interface Connection {
   sock: net.Socket;
   pending: Map<number, Pending>;
+  /** Request lines not yet written: calls made in the same tick leave in one socket write. */
+  outbox: string[];
 }
 
 const KEY_ALGORITHMS = new Set<unknown>(["P-256", "P-384", "Ed25519"]);
@@ -101,7 +103,7 @@ export function createHsmClient(options: HsmClientOptions): HsmClient {
     if (connecting) return connecting;
     connecting = new Promise<Connection>((resolve, reject) => {
       const sock = net.connect(options.socketPath);
-      const c: Connection = { sock, pending: new Map() };
+      const c: Connection = { sock, pending: new Map(), outbox: [] };
       const fail = (why: string) => {
         for (const p of c.pending.values()) {
           clearTimeout(p.timer);
@@ -171,6 +173,21 @@ export function createHsmClient(options: HsmClientOptions): HsmClient {
     return connecting;
   }
 
+  // One write per tick instead of one per call: a committed batch asks for all its entry timestamps in
+  // the same tick (about 16 requests per write in the log bench), so it costs one syscall, not 16.
+  function send(c: Connection, line: string): void {
+    c.outbox.push(line);
+    if (c.outbox.length === 1) process.nextTick(flush, c);
+  }
+
+  function flush(c: Connection): void {
+    const lines = c.outbox;
+    c.outbox = [];
+    // A connection that died meanwhile has already failed these calls (its close handler rejects all pending).
+    if (c.sock.destroyed || !c.sock.writable) return;
+    c.sock.write(lines.length === 1 ? lines[0]! : lines.join(""));
+  }
+
   function call(op: HsmOp, fields: Record<string, unknown>): Promise<Record<string, unknown>> {
     if (closed) return Promise.reject(unavailable("client closed"));
     return new Promise((resolve, reject) => {
@@ -199,7 +216,7 @@ export function createHsmClient(options: HsmClientOptions): HsmClient {
             timer,
           });
           c.sock.ref();
-          c.sock.write(encodeLine({ id, secret: options.secret, op, ...fields }));
+          send(c, encodeLine({ id, secret: options.secret, op, ...fields }));
         },
         (e: HsmError) => {
           if (settled) return;

@@ -86,7 +86,7 @@ export async function claimSocketPath(socketPath: string): Promise<void> {
 export async function startHsmServer(opts: HsmServerOptions): Promise<HsmServer> {
   const log = opts.log ?? (() => {});
   const checkSecret = createSecretChecker(opts.secret);
-  const connections = new Map<net.Socket, { inFlight: number; readEnded: boolean }>();
+  const connections = new Map<net.Socket, { inFlight: number; readEnded: boolean; end: () => void }>();
   let closing = false;
 
   const server = net.createServer({ allowHalfOpen: true }, (sock) => {
@@ -95,12 +95,27 @@ export async function startHsmServer(opts: HsmServerOptions): Promise<HsmServer>
       return;
     }
     // A client may send its requests and half-close: answer everything in flight, then end our side.
-    const state = { inFlight: 0, readEnded: false };
+    const state = { inFlight: 0, readEnded: false, end: () => {} };
     connections.set(sock, state);
     let warnedUnauthorized = false;
-    const send = (msg: Record<string, unknown>) => {
-      if (!sock.destroyed && sock.writable) sock.write(encodeLine(msg));
+    // Answers that complete in the same event-loop turn (signatures finish on the thread pool, one
+    // callback each) leave in one write at the end of the turn rather than one syscall apiece.
+    let outbox: string[] = [];
+    const flush = () => {
+      const lines = outbox;
+      outbox = [];
+      if (!sock.destroyed && sock.writable) sock.write(lines.length === 1 ? lines[0]! : lines.join(""));
     };
+    const send = (msg: Record<string, unknown>) => {
+      outbox.push(encodeLine(msg));
+      if (outbox.length === 1) setImmediate(flush);
+    };
+    // Ending our side must not overtake answers still waiting in the outbox.
+    const end = () => {
+      if (outbox.length > 0) flush();
+      sock.end();
+    };
+    state.end = end;
     const read = createLineReader(
       MAX_REQUEST_LINE_BYTES,
       (line) => {
@@ -119,18 +134,18 @@ export async function startHsmServer(opts: HsmServerOptions): Promise<HsmServer>
           send(res);
           state.inFlight--;
           if (state.inFlight < MAX_IN_FLIGHT_PER_CONNECTION && sock.isPaused() && !closing) sock.resume();
-          if ((closing || state.readEnded) && state.inFlight === 0) sock.end();
+          if ((closing || state.readEnded) && state.inFlight === 0) end();
         });
       },
       () => {
         send({ id: null, ok: false, code: "ERR_HSM_BAD_REQUEST", message: `request line exceeds ${MAX_REQUEST_LINE_BYTES} bytes` });
-        sock.end();
+        end();
       },
     );
     sock.on("data", read);
     sock.on("end", () => {
       state.readEnded = true;
-      if (state.inFlight === 0) sock.end();
+      if (state.inFlight === 0) end();
     });
     sock.on("error", () => {
       // a client that vanished mid-write; its requests' answers are dropped
@@ -224,7 +239,7 @@ export async function startHsmServer(opts: HsmServerOptions): Promise<HsmServer>
       if (closing) return;
       closing = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const [sock, st] of connections) if (st.inFlight === 0) sock.end();
+      for (const st of connections.values()) if (st.inFlight === 0) st.end();
       const deadline = setTimeout(() => {
         for (const sock of connections.keys()) sock.destroy();
       }, graceMs);

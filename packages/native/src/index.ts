@@ -1,6 +1,6 @@
 /**
  * Verify a signature over a digest the caller did not compute (hashedrekord entries carry only the
- * artifact digest). Uses the native addon over Node's own OpenSSL when it is built (about 6k P-256
+ * artifact digest). Uses the native addon over Node's own OpenSSL when it is built (about 16k P-256
  * verifications/s per core) and falls back to @noble/curves (about 460/s) when it is not, so a
  * missing build costs speed, never correctness.
  */
