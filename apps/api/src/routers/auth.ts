@@ -8,6 +8,7 @@ import { DomainError } from "../errors.ts";
 import { loginWithIdToken, readSessionCookie } from "../services/auth/index.ts";
 import type { AuthServices } from "../services/index.ts";
 import { protectedProcedure, publicProcedure, router, type Context } from "../trpc.ts";
+import { listIssuedCertificates } from "../services/ca/records.ts";
 
 function authOf(ctx: Context): AuthServices {
   if (!ctx.services.auth) throw new DomainError("UNAVAILABLE", "ERR_AUTH_UNAVAILABLE", "sign-in is not available");
@@ -96,20 +97,11 @@ export const authRouter = router({
     .query(async ({ ctx, input }) => {
       const db = ctx.services.db;
       if (!db) throw new DomainError("UNAVAILABLE", "ERR_CA_UNAVAILABLE", "certificate search is not available");
-      const rows = await db.issuedCertificate.findMany({
-        where: { identity: ctx.session.identity.email, issuer: ctx.session.identity.issuer, ...(input.before ? { createdAt: { lt: new Date(input.before) } } : {}) },
-        orderBy: { createdAt: "desc" },
-        take: input.limit,
-        select: { serial: true, fingerprint: true, identity: true, issuer: true, notBefore: true, notAfter: true, createdAt: true },
+      return listIssuedCertificates(db, {
+        identity: ctx.session.identity.email,
+        issuer: ctx.session.identity.issuer,
+        limit: input.limit,
+        ...(input.before ? { before: input.before } : {}),
       });
-      return rows.map((r) => ({
-        serial: r.serial,
-        fingerprint: r.fingerprint,
-        identity: r.identity,
-        issuer: r.issuer,
-        notBefore: r.notBefore.toISOString(),
-        notAfter: r.notAfter.toISOString(),
-        issuedAt: r.createdAt.toISOString(),
-      }));
     }),
 });

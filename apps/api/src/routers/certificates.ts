@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { DomainError } from "../errors.ts";
 import { publicProcedure, router } from "../trpc.ts";
+import { listIssuedCertificates } from "../services/ca/records.ts";
 
 export const certificatesRouter = router({
   byIdentity: publicProcedure
@@ -20,21 +21,6 @@ export const certificatesRouter = router({
     .query(async ({ ctx, input }) => {
       const db = ctx.services.db;
       if (!db) throw new DomainError("UNAVAILABLE", "ERR_CA_UNAVAILABLE", "certificate search is not available");
-      const rows = await db.issuedCertificate.findMany({
-        where: { identity: input.identity, ...(input.before ? { createdAt: { lt: new Date(input.before) } } : {}) },
-        orderBy: { createdAt: "desc" },
-        take: input.limit,
-        select: { serial: true, fingerprint: true, identity: true, issuer: true, notBefore: true, notAfter: true, createdAt: true, der: true },
-      });
-      return rows.map((r) => ({
-        serial: r.serial,
-        fingerprint: r.fingerprint,
-        identity: r.identity,
-        issuer: r.issuer,
-        notBefore: r.notBefore.toISOString(),
-        notAfter: r.notAfter.toISOString(),
-        issuedAt: r.createdAt.toISOString(),
-        der: Buffer.from(r.der).toString("base64"),
-      }));
+      return listIssuedCertificates(db, { identity: input.identity, limit: input.limit, withDer: true, ...(input.before ? { before: input.before } : {}) });
     }),
 });
