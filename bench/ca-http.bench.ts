@@ -7,7 +7,6 @@
  * the sidecar), and logs the precertificate in Signet's CT log before embedding the SCT. Reference in
  * the same run: the raw HSM signing rate through the sidecar. Goal (issue 5): ≥ 500 issuances/s, p99 ≤ 50 ms.
  */
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import http from "node:http";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
@@ -19,10 +18,10 @@ import { migrate } from "../apps/api/src/db/migrate.ts";
 import { startTestHsm } from "../apps/api/src/testing/hsm.ts";
 import { startTestIdp } from "../apps/api/src/testing/idp.ts";
 import { cpuByComponent, describeCpu } from "./lib/cpu.ts";
+import { startApiProcess } from "./lib/api-process.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = 32;
-const ROOT = path.resolve(import.meta.dirname, "..");
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
 function post(agent: http.Agent, port: number, body: string): Promise<number> {
@@ -45,21 +44,9 @@ async function main() {
   await migrate(url);
   const hsm = await startTestHsm();
   const idp = await startTestIdp();
-  const port = await freePort();
-  const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE_DIR] : [];
-  const api = spawn(process.execPath, [...profile, "--import", "tsx", path.join(ROOT, "apps/api/src/main.ts")], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, SIGNET_DATA_DIR: hsm.dataDir, SIGNET_API_PORT: String(port), SIGNET_IDP_ISSUER: idp.issuer, SIGNET_WRITE_RATE: "1000000", SIGNET_WRITE_BURST: "1000000" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const api = await startApiProcess({ DATABASE_URL: url, SIGNET_DATA_DIR: hsm.dataDir, SIGNET_IDP_ISSUER: idp.issuer }, { quiet: true });
+  const port = api.port;
   try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) break;
-      } catch {}
-      if (i > 300) throw new Error("api did not start");
-      await new Promise((r) => setTimeout(r, 200));
-    }
     // Requests prepared ahead: tokens for 50 identities, a fresh key and proof per request.
     const emails = Array.from({ length: 50 }, (_, i) => `bench${i}@example.test`);
     const tokens = await Promise.all(emails.map((email) => idp.token({ email, ttlSeconds: 3600 })));
@@ -117,8 +104,7 @@ async function main() {
     console.log(`  CPU per issuance: ${cpu}`);
     console.log(`  reference, raw HSM P-256 signatures through the sidecar: ${Math.round(signs / 3).toLocaleString()}/s`);
   } finally {
-    api.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 500));
+    await api.stop();
     await idp.stop();
     await hsm.stop();
     await cluster.stop();

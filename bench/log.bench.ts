@@ -10,11 +10,11 @@
  *  5. measures, as the reference, one durable commit per entry on the same PostgreSQL.
  * Goals (issue 4): ≥ 2,500 appends/s with p99 ≤ 1.5 s; inclusion proof p50 ≤ 0.5 ms, p99 ≤ 3 ms.
  */
-import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import http from "node:http";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { cpuByComponent, describeCpu } from "./lib/cpu.ts";
+import { startApiProcess } from "./lib/api-process.ts";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -32,7 +32,6 @@ const TREE_SIZE = Number(process.env.BENCH_LOG_TREE_SIZE ?? 1_000_000);
 const CLIENTS = 64;
 const APPEND_SECONDS = Number(process.env.BENCH_LOG_SECONDS ?? 20);
 const ORIGIN = "bench.signet.test";
-const ROOT = path.resolve(import.meta.dirname, "..");
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -126,7 +125,7 @@ async function main() {
   await migrate(url);
   const hsm = await startTestHsm();
   const signer = createHsmSigner(hsm.client, "log", "P-256", { create: true });
-  let api: ReturnType<typeof spawn> | undefined;
+  let api: Awaited<ReturnType<typeof startApiProcess>> | undefined;
   try {
     await bulkLoad(url, signer);
 
@@ -151,20 +150,8 @@ async function main() {
     await db.$disconnect();
 
     // The api process on the same database and HSM.
-    const port = await freePort();
-    const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE_DIR] : [];
-    api = spawn(process.execPath, [...profile, "--import", "tsx", path.join(ROOT, "apps/api/src/main.ts")], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: url, SIGNET_DATA_DIR: hsm.dataDir, SIGNET_API_PORT: String(port), SIGNET_LOG_ORIGIN: ORIGIN, SIGNET_WRITE_RATE: "1000000", SIGNET_WRITE_BURST: "1000000" },
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200) break;
-      } catch {}
-      if (i > 300) throw new Error("api did not start");
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    api = await startApiProcess({ DATABASE_URL: url, SIGNET_DATA_DIR: hsm.dataDir, SIGNET_LOG_ORIGIN: ORIGIN });
+    const port = api.port;
 
     const entries = makeEntries(Math.ceil(APPEND_SECONDS * 6000));
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
@@ -217,8 +204,7 @@ async function main() {
     console.log(`  reference, one durable commit per entry on the same PostgreSQL: ${Math.round(ref1).toLocaleString()}/s (1 connection), ${Math.round(ref16).toLocaleString()}/s (16 connections)`);
     console.log(`  reference, Tessera's published figure on 2 vCPU: 1,500–2,000/s`);
   } finally {
-    api?.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 500));
+    await api?.stop();
     await hsm.stop();
     await cluster.stop();
     rmSync(tmp, { recursive: true, force: true });
