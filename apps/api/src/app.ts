@@ -167,7 +167,7 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
   });
   const auth = createAuthServices(env, db, issuers);
   const server = createApiServer({
-    services: { health, log, db, auth },
+    services: { health, log, db, auth, ca },
     maxBodyBytes: env.SIGNET_MAX_BODY_BYTES,
     allowedOrigins: [new URL(env.SIGNET_WEB_URL).origin],
     rest,

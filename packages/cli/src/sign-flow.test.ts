@@ -10,6 +10,7 @@ import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { Verifier, toSignedEntity, toTrustMaterial } from "@sigstore/verify";
 import { parseTrustedRoot, toHex } from "@signet/crypto";
 import { readArtifact } from "./artifact.ts";
+import { requestSigningCertificate } from "./fulcio-client.ts";
 import { signArtifact, type SignInput } from "./sign-flow.ts";
 import { servicesFromSigningConfig } from "./instance.ts";
 import { parseSigningConfig } from "@signet/crypto";
@@ -139,6 +140,29 @@ describe("signArtifact", () => {
     const err = await signArtifact(await input({ trustedRoot: parseTrustedRoot(noCt) })).catch((e) => e);
     expect(err.code).toBe("ERR_SIGN_BUNDLE_UNVERIFIED");
     expect(err.cause.code).toBe("ERR_VERIFY_SCT");
+  });
+
+  it("takes its certificate from an injected source (the portal's session) and checks it like Fulcio's", async () => {
+    inst.misbehave = "none";
+    const token = fakeToken({ iss: ISSUER, sub: "user-2", email: "portal@example.test", aud: "sigstore" });
+    const base = await input();
+    const { identityToken: _unused, ...withoutToken } = base;
+    let calls = 0;
+    const source = {
+      issuer: ISSUER,
+      requestChain: (signer: Parameters<typeof requestSigningCertificate>[2]["signer"]) => {
+        calls++;
+        return requestSigningCertificate(inst.fetch, base.services.caUrl, { identityToken: token, signer, challenge: "portal@example.test" });
+      },
+    };
+    const r = await signArtifact({ ...withoutToken, certificateSource: source });
+    expect(calls).toBe(1);
+    expect(r.identity).toBe("portal@example.test");
+    expect(() => sigstoreJsVerify(r.bundleText, base.artifact.bytes, "portal@example.test")).not.toThrow();
+    // The source's issuer is what the certificate must name.
+    await expect(signArtifact({ ...withoutToken, certificateSource: { ...source, issuer: "https://other.test" } })).rejects.toMatchObject({ code: "ERR_SIGN_CERT_ISSUER_MISMATCH" });
+    await expect(signArtifact({ ...base, certificateSource: source })).rejects.toMatchObject({ code: "ERR_SIGN_TOKEN_MALFORMED" });
+    await expect(signArtifact(withoutToken)).rejects.toMatchObject({ code: "ERR_SIGN_TOKEN_MALFORMED" });
   });
 
   it("records the artifact digest in the log entry", async () => {

@@ -20,10 +20,11 @@ import {
   type UnverifiedTlogEntry,
   type VerificationThresholds,
   type VerifiedBundle,
+  type Certificate,
 } from "@signet/crypto";
 import type { Artifact } from "./artifact.ts";
 import { createDsseBundle, createMessageSignatureBundle, dsseSigningInput, toBundleText, toEnvelopeJson } from "./bundle-assembly.ts";
-import { createEphemeralSigner } from "./ephemeral-key.ts";
+import { createEphemeralSigner, type EphemeralSigner } from "./ephemeral-key.ts";
 import { SignError } from "./errors.ts";
 import { requestSigningCertificate, verifyIssuedCertificate } from "./fulcio-client.ts";
 import type { Fetch } from "./http.ts";
@@ -32,13 +33,27 @@ import type { SigningServices } from "./instance.ts";
 import { createDsseEntry, createHashedRekordEntry, createLogEntry, verifyLoggedEntry, type ProposedEntry } from "./rekor-client.ts";
 import { requestTimestamp } from "./tsa-client.ts";
 
+/**
+ * Where the certificate comes from when it is not Fulcio with an ID token: the portal gets its
+ * certificate for the signed-in session. The chain it returns is checked exactly like Fulcio's.
+ */
+export interface CertificateSource {
+  /** The OIDC issuer the certificate must name (OID 1.3.6.1.4.1.57264.1.8). */
+  readonly issuer: string;
+  /** The chain, leaf first, certifying `signer`'s key (unchecked: signArtifact verifies it). */
+  requestChain(signer: EphemeralSigner): Promise<Certificate[]>;
+}
+
 /** Input of signArtifact. */
 export interface SignInput {
   /** What to sign, read by readArtifact. */
   readonly artifact: Artifact;
   /** `message`: a messageSignature over the artifact; `in-toto`: the artifact is an in-toto Statement, signed as a DSSE envelope. */
   readonly mode: "message" | "in-toto";
-  readonly identityToken: string;
+  /** An OIDC ID token for Fulcio (the CLI); exactly one of this and `certificateSource` is given. */
+  readonly identityToken?: string;
+  /** Another way to obtain the certificate (the portal's session); `services.caUrl` is then unused. */
+  readonly certificateSource?: CertificateSource;
   readonly services: SigningServices;
   /** What the result must verify against (the instance's trusted root, or a pinned one). */
   readonly trustedRoot: TrustedRoot;
@@ -82,6 +97,22 @@ function payloadFor(input: SignInput): Payload {
   return { signingInput: dsseSigningInput(input.artifact.bytes), verifyDigest: fromHex(subjectDigest), statement: input.artifact.bytes };
 }
 
+/** Fulcio with the ID token (proof of possession over its challenge claim), or the injected source. */
+function certificateSourceFor(input: SignInput, fetchFn: Fetch): CertificateSource {
+  if (input.certificateSource !== undefined) {
+    if (input.identityToken !== undefined) throw new SignError("ERR_SIGN_TOKEN_MALFORMED", "give either an identity token or a certificate source, not both");
+    return input.certificateSource;
+  }
+  if (input.identityToken === undefined) throw new SignError("ERR_SIGN_TOKEN_MALFORMED", "no identity token");
+  const identityToken = input.identityToken;
+  // Read first so a bad token fails before a key is made.
+  const claims = readUnverifiedClaims(identityToken);
+  return {
+    issuer: claims.iss,
+    requestChain: (signer) => requestSigningCertificate(fetchFn, input.services.caUrl, { identityToken, signer, challenge: claims.challenge }),
+  };
+}
+
 /**
  * Sign one artifact keylessly against the given services and return a
  * Sigstore bundle v0.3 that verifies against `trustedRoot` for the
@@ -91,13 +122,13 @@ function payloadFor(input: SignInput): Payload {
 export async function signArtifact(input: SignInput): Promise<SignResult> {
   const fetchFn: Fetch = input.fetch ?? ((url, init) => fetch(url, init));
   const progress = input.progress ?? (() => {});
-  const claims = readUnverifiedClaims(input.identityToken);
+  const source = certificateSourceFor(input, fetchFn);
   const payload = payloadFor(input);
 
-  // 1–3: key, proof of possession over the challenge claim, certificate.
+  // 1–3: key, proof of possession, certificate (checked the same way whatever its source).
   const signer = await createEphemeralSigner();
-  const chain = await requestSigningCertificate(fetchFn, input.services.caUrl, { identityToken: input.identityToken, signer, challenge: claims.challenge });
-  const issued = await verifyIssuedCertificate(chain, { spki: signer.spki, issuer: claims.iss, trustedRoot: input.trustedRoot });
+  const chain = await source.requestChain(signer);
+  const issued = await verifyIssuedCertificate(chain, { spki: signer.spki, issuer: source.issuer, trustedRoot: input.trustedRoot });
   progress(`certificate: ${issued.identity} (issuer ${issued.issuer}), valid until ${new Date(issued.leaf.notAfter).toISOString()}, chains to the trusted root`);
 
   // 4: the signature (WebCrypto r‖s → DER inside the signer).
@@ -155,7 +186,7 @@ export async function signArtifact(input: SignInput): Promise<SignResult> {
       bundle: bundleText,
       ...(payload.statement === undefined ? { artifact: input.artifact.bytes } : { digest: payload.verifyDigest }),
       trustedRoot: input.trustedRoot,
-      policy: { identity: { subjectAlternativeName: issued.identity, issuer: claims.iss } },
+      policy: { identity: { subjectAlternativeName: issued.identity, issuer: source.issuer } },
       ...(input.thresholds === undefined ? {} : { thresholds: input.thresholds }),
     });
   } catch (cause) {

@@ -4,6 +4,7 @@ import type { LogService } from "./log/log-service.ts";
 import type { IssuersConfig } from "./oidc/issuers.ts";
 import type { VerifyTokenOptions } from "./oidc/verify-token.ts";
 import type { PasskeyService, SessionStore } from "./auth/index.ts";
+import type { CertificateAuthority } from "./ca/issue.ts";
 
 /** Portal sign-in: sessions, the login issuers (audience = the portal's client id), passkeys. */
 export interface AuthServices {
@@ -23,4 +24,6 @@ export interface Services {
   db?: Db;
   log?: LogService;
   auth?: AuthServices;
+  /** The CA, for certificates issued to a portal session (routers/ca.ts). */
+  ca?: CertificateAuthority;
 }

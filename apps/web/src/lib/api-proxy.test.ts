@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_PROXY_QUERY_CHARS, proxyToApi, refuse, toApiReadUpstream, toTrpcUpstream, toWellKnownUpstream } from "./api-proxy.ts";
+import { MAX_PROXY_QUERY_CHARS, proxyToApi, refuse, toApiReadUpstream, toApiWriteUpstream, toTrpcUpstream, toWellKnownUpstream } from "./api-proxy.ts";
 
 // A real loopback HTTP server standing in for the API: it echoes what reached it.
 let server: http.Server;
@@ -76,6 +76,19 @@ describe("upstream path allow-lists", () => {
     ]) {
       expect(toApiReadUpstream(url(bad)).kind, bad).toBe("refused");
     }
+  });
+
+  it("lets exactly two writes through for /sign, each with its body cap", async () => {
+    const u = (p: string) => new URL(p, "http://portal.test");
+    expect(toApiWriteUpstream(u("/api/v1/log/entries"))).toEqual({ kind: "ok", path: "/api/v1/log/entries", maxBodyBytes: 256 * 1024 });
+    expect(toApiWriteUpstream(u("/api/v1/timestamp"))).toEqual({ kind: "ok", path: "/api/v1/timestamp", maxBodyBytes: 8 * 1024 });
+    for (const bad of ["/api/v1/log/entries?x=1", "/api/v1/log/entries/", "/api/v1/log/entries/retrieve", "/api/v2/signingCert", "/api/v1/timestamp/certchain", "/api/v2/log/entries", "/trpc/ca.issueForSession"]) {
+      expect(toApiWriteUpstream(u(bad)).kind, bad).toBe("refused");
+    }
+    const target = toApiWriteUpstream(u("/api/v1/timestamp"));
+    if (target.kind !== "ok") throw new Error("unreachable");
+    const big = new Request("http://portal.test/api/v1/timestamp", { method: "POST", body: new Uint8Array(8 * 1024 + 1), headers: { "content-type": "application/timestamp-query" } });
+    expect((await proxyToApi(big, { apiUrl, path: target.path, ...(target.maxBodyBytes === undefined ? {} : { maxBodyBytes: target.maxBodyBytes }) })).status).toBe(413);
   });
 
   it("serves only the two trust files", () => {

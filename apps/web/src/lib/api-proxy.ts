@@ -56,6 +56,13 @@ const API_PATHS: readonly RegExp[] = [
   /^\/api\/v1\/log\/entries\/[0-9a-f]{64}(?:[0-9a-f]{16})?$/,
 ];
 const WELL_KNOWN_FILES = new Set(["trusted_root.json", "signing_config.json"]);
+// The two writes /sign makes from the browser, each with its own body cap: a Rekor v1 proposed entry
+// (hashedrekord or a DSSE envelope over a small in-toto Statement, plus a certificate) and an RFC 3161
+// TimeStampReq (a few hundred bytes).
+const API_WRITE_CAPS: ReadonlyMap<string, number> = new Map([
+  ["/api/v1/log/entries", 256 * 1024],
+  ["/api/v1/timestamp", 8 * 1024],
+]);
 
 function target(pathname: string, search: string, allowed: boolean): UpstreamTarget {
   if (!allowed) return { kind: "refused", status: 404 };
@@ -71,6 +78,13 @@ export function toTrpcUpstream(url: URL): UpstreamTarget {
 /** The read-only log paths the portal serves for the browser: checkpoint, tiles, Rekor v1 reads. */
 export function toApiReadUpstream(url: URL): UpstreamTarget {
   return target(url.pathname, url.search, API_PATHS.some((re) => re.test(url.pathname)));
+}
+
+/** POST targets for /sign: exactly the log's entry creation and the TSA, no query string; with the body cap. */
+export function toApiWriteUpstream(url: URL): UpstreamTarget & { readonly maxBodyBytes?: number } {
+  const cap = API_WRITE_CAPS.get(url.pathname);
+  if (cap === undefined || url.search !== "") return { kind: "refused", status: 404 };
+  return { kind: "ok", path: url.pathname, maxBodyBytes: cap };
 }
 
 /** `/.well-known/signet/<file>` for the trusted root and signing config only. */

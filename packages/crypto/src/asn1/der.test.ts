@@ -72,6 +72,23 @@ describe("parseDer rejects non-DER and hostile input (SECURITY.md F10)", () => {
     expect(decodeOidContent(fromHex("2a8fffffff7f"))).toBe("1.2.4294967295");
   });
 
+  it("accepts a 128-bit UUID arc only directly under 2.25 (ITU-T X.667), and nothing larger", () => {
+    const uuidOid = "2.25.149194864563520997185944822368741744203";
+    const encoded = encodeOidContent(uuidOid);
+    expect(decodeOidContent(encoded)).toBe(uuidOid);
+    expect(decodeOidContent(encodeOidContent(`${uuidOid}.7`))).toBe(`${uuidOid}.7`);
+    const max = `2.25.${(1n << 128n) - 1n}`;
+    expect(decodeOidContent(encodeOidContent(max))).toBe(max);
+    expect(() => encodeOidContent(`2.25.${1n << 128n}`)).toThrow();
+    // 2^128 under 2.25: 19 base-128 groups; the decoder refuses it.
+    const tooBig = Uint8Array.from([0x69, 0x84, ...new Array(17).fill(0x80), 0x00]);
+    expect(() => decodeOidContent(tooBig)).toThrow(malformed);
+    // The same big arc elsewhere (under 2.26, or as the fourth arc under 2.25) is still refused.
+    const elsewhere = Uint8Array.from([0x6a, ...encoded.subarray(1)]);
+    expect(() => decodeOidContent(elsewhere)).toThrow(malformed);
+    expect(() => decodeOidContent(Uint8Array.from([0x69, 0x01, ...encoded.subarray(1)]))).toThrow(malformed);
+  });
+
   it("rejects 1000-deep nesting without a stack overflow", () => {
     let der: Uint8Array = encodeTlv(TAG.NULL, new Uint8Array());
     for (let i = 0; i < 1000; i++) der = encodeTlv(TAG.SEQUENCE, der);

@@ -7,22 +7,40 @@ import type { Bytes } from "../encoding/bytes.ts";
 /** Cap on arcs per OID: real OIDs have < 20; a 10k-arc OID is an attack (SECURITY.md D11). */
 export const OID_MAX_ARCS = 64;
 const ARC_LIMIT = 2 ** 32;
+/**
+ * The one exception to the 2^32 arc bound: the arc right under 2.25 is a UUID (ITU-T X.667), a
+ * 128-bit number. It is still bounded (at most 19 content octets), so parsing stays linear.
+ */
+const UUID_ARC_LIMIT = 1n << 128n;
+const isUuidArcPosition = (arcs: readonly (number | bigint)[]) => arcs.length === 2 && arcs[0] === 2 && arcs[1] === 25;
 
 /**
  * Decode OID content octets to dotted form. Rejects empty content, non-minimal
- * arcs (leading 0x80), truncated arcs, arcs ≥ 2^32 and more than OID_MAX_ARCS arcs.
+ * arcs (leading 0x80), truncated arcs, arcs ≥ 2^32 (except a UUID arc directly under 2.25, ≤ 2^128)
+ * and more than OID_MAX_ARCS arcs.
  */
 export function decodeOidContent(content: Uint8Array): string {
   // attacker-controlled: every byte is checked, arc values are bounded before use
   if (content.length === 0) throw new SignetCryptoError("ERR_DER_MALFORMED", "empty OBJECT IDENTIFIER");
   if (content.length > OID_MAX_ARCS * 5) throw new SignetCryptoError("ERR_DER_MALFORMED", "OBJECT IDENTIFIER too long");
-  const arcs: number[] = [];
+  const arcs: (number | bigint)[] = [];
   let value = 0;
+  let big = 0n;
   let started = false;
   for (let i = 0; i < content.length; i++) {
     const b = content[i]!;
     if (!started && b === 0x80) throw new SignetCryptoError("ERR_DER_MALFORMED", "non-minimal OID arc");
     started = true;
+    if (isUuidArcPosition(arcs)) {
+      big = big * 128n + BigInt(b & 0x7f);
+      if (big >= UUID_ARC_LIMIT) throw new SignetCryptoError("ERR_DER_MALFORMED", "OID arc too large");
+      if ((b & 0x80) === 0) {
+        arcs.push(big);
+        big = 0n;
+        started = false;
+      }
+      continue;
+    }
     value = value * 128 + (b & 0x7f);
     if (value >= ARC_LIMIT * 2) throw new SignetCryptoError("ERR_DER_MALFORMED", "OID arc too large");
     if ((b & 0x80) === 0) {
@@ -34,7 +52,7 @@ export function decodeOidContent(content: Uint8Array): string {
       } else {
         arcs.push(value);
       }
-      if (arcs[arcs.length - 1]! >= ARC_LIMIT) throw new SignetCryptoError("ERR_DER_MALFORMED", "OID arc too large");
+      if ((arcs[arcs.length - 1] as number) >= ARC_LIMIT) throw new SignetCryptoError("ERR_DER_MALFORMED", "OID arc too large");
       if (arcs.length > OID_MAX_ARCS) throw new SignetCryptoError("ERR_DER_MALFORMED", "OID has too many arcs");
       value = 0;
       started = false;
@@ -46,19 +64,22 @@ export function decodeOidContent(content: Uint8Array): string {
 
 /** Encode a dotted OID to content octets (for building TLVs and tests). */
 export function encodeOidContent(oid: string): Bytes {
-  if (!/^[0-2](\.(0|[1-9][0-9]{0,9}))+$/.test(oid)) throw new SignetCryptoError("ERR_OID_MALFORMED", `bad OID ${oid}`);
-  const arcs = oid.split(".").map(Number);
-  if (arcs.some((a) => a >= ARC_LIMIT) || arcs.length > OID_MAX_ARCS) throw new SignetCryptoError("ERR_OID_MALFORMED", `bad OID ${oid}`);
-  if (arcs[0]! < 2 && arcs[1]! >= 40) throw new SignetCryptoError("ERR_OID_MALFORMED", `bad OID ${oid}`);
+  const uuidOid = /^2\.25\.(0|[1-9][0-9]{0,38})(\.(0|[1-9][0-9]{0,9}))*$/.test(oid);
+  if (!uuidOid && !/^[0-2](\.(0|[1-9][0-9]{0,9}))+$/.test(oid)) throw new SignetCryptoError("ERR_OID_MALFORMED", `bad OID ${oid}`);
+  const arcs = oid.split(".").map((a, i) => (uuidOid && i === 2 ? BigInt(a) : Number(a)));
+  if (arcs.some((a, i) => (uuidOid && i === 2 ? (a as bigint) >= UUID_ARC_LIMIT : (a as number) >= ARC_LIMIT)) || arcs.length > OID_MAX_ARCS) {
+    throw new SignetCryptoError("ERR_OID_MALFORMED", `bad OID ${oid}`);
+  }
+  if ((arcs[0] as number) < 2 && (arcs[1] as number) >= 40) throw new SignetCryptoError("ERR_OID_MALFORMED", `bad OID ${oid}`);
   const out: number[] = [];
-  const sub = [arcs[0]! * 40 + arcs[1]!, ...arcs.slice(2)];
+  const sub = [BigInt((arcs[0] as number) * 40 + (arcs[1] as number)), ...arcs.slice(2).map((a) => BigInt(a))];
   for (const v of sub) {
     const groups: number[] = [];
     let x = v;
     do {
-      groups.unshift(x % 128);
-      x = Math.floor(x / 128);
-    } while (x > 0);
+      groups.unshift(Number(x % 128n));
+      x = x / 128n;
+    } while (x > 0n);
     for (let i = 0; i < groups.length; i++) out.push(groups[i]! | (i < groups.length - 1 ? 0x80 : 0));
   }
   return Uint8Array.from(out) as Bytes;

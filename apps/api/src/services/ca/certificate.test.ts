@@ -13,6 +13,7 @@ import {
   encodeSctList,
   randomSerialNumber,
   SIGNATURE_ALGORITHM,
+  SIGNET_PASSKEY_OID,
   subjectKeyIdentifier,
   validateSubjectAltName,
   type SubjectAltName,
@@ -188,6 +189,41 @@ describe("createLeafEncoder", () => {
     expect(code(() => encoder.prepare({ ...fields, publicKey: Uint8Array.of(0x30, 0) }))).toBe("ERR_CA_PUBLIC_KEY_INVALID");
     expect(code(() => encoder.prepare({ ...fields, publicKey: Uint8Array.from([...fields.publicKey, 0]) }))).toBe("ERR_CA_PUBLIC_KEY_INVALID");
     expect(code(() => encoder.prepare({ ...fields, san: { kind: "email", value: "a\n@b.test" } }))).toBe("ERR_CA_IDENTITY_INVALID");
+  });
+
+  it("encodes Signet's passkey extension (a 2.25 UUID OID) after Fulcio's, as a UTF8String", () => {
+    const der = encodeCertificate(
+      encoder.prepare({ ...fields, extensions: { [SIGNET_PASSKEY_OID]: "passkey", ...fields.extensions } }).finalTbs([Uint8Array.of(1)]),
+      encoder.signatureAlgorithm,
+      fakeSig,
+    );
+    // Find the extension by hand: its arc is 128 bits, beyond @signet/crypto's 32-bit OID reader.
+    const utf8Passkey = Buffer.from([0x0c, 7, ...Buffer.from("passkey")]);
+    const at = Buffer.from(der).indexOf(Buffer.concat([Buffer.from([0x04, utf8Passkey.length]), utf8Passkey]));
+    expect(at).toBeGreaterThan(0);
+    const arcs = (content: Uint8Array): string => {
+      let v = 0n;
+      const out: bigint[] = [];
+      for (const b of content) {
+        v = (v << 7n) | BigInt(b & 0x7f);
+        if ((b & 0x80) === 0) {
+          out.push(v);
+          v = 0n;
+        }
+      }
+      return ["2", String(out[0]! - 80n), ...out.slice(1).map(String)].join(".");
+    };
+    // SEQUENCE { OID, OCTET STRING }: the OID TLV sits right before the OCTET STRING.
+    const bytes = Buffer.from(der);
+    const oidStart = bytes.lastIndexOf(0x06, at);
+    const oidLen = bytes[oidStart + 1]!;
+    expect(oidStart + 2 + oidLen).toBe(at);
+    expect(arcs(bytes.subarray(oidStart + 2, oidStart + 2 + oidLen))).toBe(SIGNET_PASSKEY_OID);
+    // After the Fulcio extensions, before the SCT list; OpenSSL parses the certificate.
+    expect(bytes.indexOf(Buffer.from("push"))).toBeLessThan(at);
+    expect(new X509Certificate(der).subjectAltName).toContain("URI:");
+    expect(code(() => encoder.prepare({ ...fields, extensions: { [SIGNET_PASSKEY_OID]: "pass\nkey" } }))).toBe("ERR_CA_IDENTITY_INVALID");
+    expect(code(() => encoder.prepare({ ...fields, extensions: { "2.25.1": "passkey" } }))).toBe("ERR_CA_IDENTITY_INVALID");
   });
 
   it("encodes the email SAN as an rfc822Name", () => {

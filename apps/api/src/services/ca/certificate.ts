@@ -118,6 +118,35 @@ export function validateSubjectAltName(san: SubjectAltName): void {
   throw identityError("unsupported identity kind");
 }
 
+/**
+ * Signet's own leaf extension (docs/signing.md): present, with the value `passkey`, when the portal
+ * session that asked for the certificate passed a passkey check. A UUID OID (ITU-T X.667 §6.3),
+ * generated once for Signet; its one arc is 128 bits, beyond what `oid()` encodes.
+ */
+export const SIGNET_PASSKEY_OID = "2.25.149194864563520997185944822368741744203";
+
+/** The OBJECT IDENTIFIER TLV of a `2.25.<uuid>` OID (X.690 §8.19: base-128, high bit = more). */
+function uuidOid(dotted: string): Uint8Array {
+  let v = BigInt(dotted.slice("2.25.".length));
+  const groups: number[] = [];
+  do {
+    groups.unshift(Number(v & 0x7fn));
+    v >>= 7n;
+  } while (v > 0n);
+  return tlv(T.OID, Uint8Array.of(2 * 40 + 25, ...groups.map((g, i) => (i < groups.length - 1 ? g | 0x80 : g))));
+}
+
+/** Signet OIDs the encoder accepts besides Fulcio's: OID → its encoded TLV. */
+const SIGNET_EXTENSION_OIDS: ReadonlyMap<string, Uint8Array> = new Map([[SIGNET_PASSKEY_OID, uuidOid(SIGNET_PASSKEY_OID)]]);
+
+/** The extension for one `identity.extensions` entry: Fulcio OIDs by arc, Signet's own as DER UTF8String. */
+function identityExtension(dotted: string, value: string): Uint8Array {
+  const signet = SIGNET_EXTENSION_OIDS.get(dotted);
+  if (signet === undefined) return ext(oid(dotted), false, encodeFulcioExtensionValue(dotted, value));
+  // The same value rules as Fulcio's .8+ arcs, checked through that encoder with the issuer arc.
+  return ext(signet, false, encodeFulcioExtensionValue(`${FULCIO_OID_PREFIX}8`, value));
+}
+
 /** The arc number of a Fulcio OID, or undefined for any other OID. */
 export function fulcioArc(dotted: string): number | undefined {
   if (!dotted.startsWith(FULCIO_OID_PREFIX)) return undefined;
@@ -257,8 +286,9 @@ export function createLeafEncoder(issuer: IssuingCa): LeafEncoder {
       const ski = ext(OID_SKI, false, octetString(subjectKeyIdentifier(fields.publicKey)));
       const oids = Object.keys(fields.extensions)
         .map((o) => ({ o, arc: fulcioArc(o) }))
-        .sort((a, b) => (a.arc ?? 0) - (b.arc ?? 0));
-      const fulcio = oids.map(({ o }) => ext(oid(o), false, encodeFulcioExtensionValue(o, fields.extensions[o]!)));
+        // Signet's own OIDs (no Fulcio arc) after Fulcio's.
+        .sort((a, b) => (a.arc ?? 1000) - (b.arc ?? 1000));
+      const fulcio = oids.map(({ o }) => identityExtension(o, fields.extensions[o]!));
       // Fulcio's order: KU, BC, EKU, SKI, AKI, SAN, then its own OIDs; CT extensions come last.
       const body = cat(constantExtensions, ski, akiExtension, encodeSan(fields.san), ...fulcio);
       const tbs = (...tail: Uint8Array[]) => seq(head, tlv(ctx(3, true), seq(body, ...tail)));
