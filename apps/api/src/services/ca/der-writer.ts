@@ -4,6 +4,7 @@
  * that arrive from an identity token are only ever placed inside a typed TLV (SECURITY.md B3).
  */
 import { encodeOidContent } from "@signet/crypto/asn1/oid";
+import { concatBytes } from "@signet/crypto/encoding/bytes";
 
 /** Universal tags used by the encoders (X.680 §8.6). */
 export const T = {
@@ -63,18 +64,8 @@ export function seq(...parts: readonly Uint8Array[]): Uint8Array {
   return tlv(T.SEQUENCE, ...parts);
 }
 
-/** Concatenate byte arrays. */
-export function cat(...parts: readonly Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+/** Concatenate byte arrays (the crypto package's helper, under the short name the encoders use). */
+export const cat: (...parts: readonly Uint8Array[]) => Uint8Array = concatBytes;
 
 /**
  * SET OF: DER sorts the elements by their encodings (X.690 §11.6), which CMS signed attributes rely on:
