@@ -88,6 +88,46 @@ test("signs a file on /sign; the bundle verifies in Node (both verifiers) and on
   await expect(page.getByTestId("verified-signer")).toHaveText(email);
 });
 
+test("/sign's drop zone works from the keyboard and fits a phone screen", async ({ browser }) => {
+  test.setTimeout(120_000);
+  const context = await browser.newContext({ baseURL: webUrl, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await signInFromSignPage(page, `keys-${email}`);
+  const input = page.getByTestId("sign-file-input");
+  await expect(input).toBeAttached();
+  // The shared FileDrop: a real, labelled file input that takes several files.
+  await expect(input).toHaveAttribute("multiple", "");
+  await expect(page.getByLabel("Files to sign")).toHaveCount(1);
+
+  // Keyboard only: Tab reaches the (visually hidden) input, and Enter or Space opens the picker.
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await input.evaluate((el) => el === document.activeElement);
+  }
+  expect(reached, "Tab reaches the file input").toBe(true);
+  for (const key of ["Enter", "Space"]) {
+    await expect(input).toBeFocused();
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser", { timeout: 20_000 }), page.keyboard.press(key)]);
+    expect(chooser.isMultiple(), key).toBe(true);
+    // Each picker is answered (Enter's with nothing, like Cancel) so that the next one may open.
+    await chooser.setFiles(key === "Space" ? [{ name: "by-keyboard.txt", mimeType: "text/plain", buffer: artifact }] : []);
+  }
+  const job = page.getByTestId("sign-job").first();
+  await expect(job).toHaveAttribute("data-state", /signed|failed/, { timeout: 60_000 });
+  await expect(job).toHaveAttribute("data-state", "signed");
+  await expect(page.getByTestId("sign-job")).toHaveCount(1);
+
+  // Phone width: nothing is wider than the screen, and the picker's button is on screen.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  const box = await page.getByText("Choose files to sign").boundingBox();
+  expect(box).not.toBeNull();
+  expect(box!.x).toBeGreaterThanOrEqual(0);
+  expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+  await context.close();
+});
+
 test("refuses to certify without a session", async ({ request }) => {
   const res = await request.post(`${webUrl}/trpc/ca.issueForSession`, {
     headers: { "content-type": "application/json", origin: webUrl },

@@ -119,7 +119,10 @@ export async function startPlatform({ dataDir, ports, databaseUrl, quietChildren
     const hsm = spawnChild("hsm", process.execPath, ["--import", "tsx", "apps/hsm/src/main.ts"]);
     await waitForHttp(`http://127.0.0.1:${ports.hsm}/healthz`, { timeoutMs: 60_000, isAlive: () => !hsm.exited });
     const idp = spawnChild("idp", process.execPath, ["--import", "tsx", "apps/idp/src/main.ts"]);
-    const api = spawnChild("api", process.execPath, ["--import", "tsx", "apps/api/src/main.ts"]);
+    // The embedded portal reaches the api over loopback and passes the browser's address in
+    // X-Forwarded-For: the api believes it from loopback peers only (plus any the operator lists).
+    const trustedProxies = ["127.0.0.1", "::1", process.env.SIGNET_TRUSTED_PROXIES].filter(Boolean).join(",");
+    const api = spawnChild("api", process.execPath, ["--import", "tsx", "apps/api/src/main.ts"], { env: { SIGNET_TRUSTED_PROXIES: trustedProxies } });
     const web = spawnChild("web", BIN.next, ["start", "-p", String(ports.web), "-H", "127.0.0.1"], { cwd: path.join(ROOT, "apps/web"), env: { PORT: String(ports.web) } });
     await Promise.all([
       waitForHttp(`http://127.0.0.1:${ports.idp}/healthz`, { timeoutMs: 60_000, isAlive: () => !idp.exited }),

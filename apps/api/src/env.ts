@@ -5,6 +5,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { parseTrustedProxies, type TrustedProxies } from "./http/client-address.ts";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -36,6 +37,21 @@ const schema = z.object({
   /** Portal logins (auth.createSession) and WebAuthn calls per second and burst, per client address. */
   SIGNET_AUTH_RATE: z.coerce.number().min(0.1).max(1_000_000).default(20),
   SIGNET_AUTH_BURST: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  /**
+   * Reverse proxies (the portal's server, a TLS terminator) whose X-Forwarded-For is believed:
+   * comma-separated IP addresses. Empty (the default): the header is ignored and every limit uses the TCP peer.
+   */
+  SIGNET_TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .refine((v) => {
+      try {
+        parseTrustedProxies(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "must be comma-separated IP addresses"),
   /** Queue bound of the log sequencer: beyond it appends get 503 + Retry-After. */
   SIGNET_LOG_MAX_PENDING: z.coerce.number().int().min(1).max(1_000_000).default(16_384),
 });
@@ -45,6 +61,8 @@ export type Env = z.infer<typeof schema> & {
   logOrigin: string;
   hsmSocket: string;
   hsmSecretFile: string;
+  /** SIGNET_TRUSTED_PROXIES, parsed and canonicalised. */
+  trustedProxies: TrustedProxies;
 };
 
 /** Parse and validate the environment; throws EnvError listing every bad variable. */
@@ -64,6 +82,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     publicUrl,
     hsmSocket: e.SIGNET_HSM_SOCKET ?? path.join(dataDir, "hsm", "hsm.sock"),
     hsmSecretFile: e.SIGNET_HSM_SECRET_FILE ?? path.join(dataDir, "hsm", "secret"),
+    trustedProxies: parseTrustedProxies(e.SIGNET_TRUSTED_PROXIES),
   };
 }
 

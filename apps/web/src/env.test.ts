@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_API_URL, DEFAULT_IDP_URL, parseWebEnv } from "./env.ts";
+import { DEFAULT_API_URL, DEFAULT_DATA_DIR, DEFAULT_IDP_URL, MIN_WEB_SECRET_CHARS, parseWebEnv } from "./env.ts";
 import { isSignetWebError } from "./errors.ts";
 
 function expectEnvError(source: Record<string, string | undefined>): void {
@@ -51,7 +51,15 @@ describe("parseWebEnv", () => {
     ["credentials", { SIGNET_IDP_URL: "http://user:pw@127.0.0.1:8081" }],
     ["a query", { SIGNET_PUBLIC_API_URL: "http://127.0.0.1:8080/?x=1" }],
     ["a fragment", { SIGNET_API_URL: "http://127.0.0.1:8080/#f" }],
+    ["a short web secret", { SIGNET_WEB_SECRET: "too-short-to-be-a-secret" }],
   ])("rejects %s with ERR_WEB_ENV_INVALID", (_label, source) => {
     expectEnvError(source);
+  });
+
+  it("reads the data directory and the optional web secret", () => {
+    expect(parseWebEnv({}).dataDir).toBe(DEFAULT_DATA_DIR);
+    expect(parseWebEnv({}).webSecret).toBeUndefined();
+    expect(parseWebEnv({ SIGNET_DATA_DIR: " /srv/signet ", SIGNET_WEB_SECRET: ` ${"k".repeat(MIN_WEB_SECRET_CHARS)} ` })).toMatchObject({ dataDir: "/srv/signet", webSecret: "k".repeat(MIN_WEB_SECRET_CHARS) });
+    expect(parseWebEnv({ SIGNET_WEB_SECRET: "  " }).webSecret).toBeUndefined();
   });
 });

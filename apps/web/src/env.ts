@@ -19,10 +19,18 @@ export interface WebEnv {
   readonly webClientId: string;
   /** `NODE_ENV === "development"`: relaxes the CSP for React's dev tooling only. */
   readonly isDev: boolean;
+  /** The data directory (SIGNET_DATA_DIR), where the portal keeps `web/state-key`; relative paths are from the working directory. */
+  readonly dataDir: string;
+  /** SIGNET_WEB_SECRET: when set, the login-state key derives from it instead of `<dataDir>/web/state-key`. */
+  readonly webSecret: string | undefined;
 }
 
 export const DEFAULT_API_URL = "http://127.0.0.1:8080";
 export const DEFAULT_IDP_URL = "http://127.0.0.1:8081";
+/** The repository's `.data` as seen from apps/web, where `next start` runs (the start command sets SIGNET_DATA_DIR anyway). */
+export const DEFAULT_DATA_DIR = "../../.data";
+/** Shortest SIGNET_WEB_SECRET accepted: 32 characters, e.g. `openssl rand -base64 32` gives 44. */
+export const MIN_WEB_SECRET_CHARS = 32;
 
 /** Parse and validate the portal's variables from an env-shaped record; throws ERR_WEB_ENV_INVALID. */
 export function parseWebEnv(source: Readonly<Record<string, string | undefined>>): WebEnv {
@@ -35,7 +43,16 @@ export function parseWebEnv(source: Readonly<Record<string, string | undefined>>
     idpIssuer: toBaseUrl("SIGNET_IDP_ISSUER", source["SIGNET_IDP_ISSUER"], toBaseUrl("SIGNET_IDP_URL", source["SIGNET_IDP_URL"], DEFAULT_IDP_URL)),
     webClientId: source["SIGNET_WEB_CLIENT_ID"]?.trim() || "signet-web",
     isDev: source["NODE_ENV"] === "development",
+    dataDir: source["SIGNET_DATA_DIR"]?.trim() || DEFAULT_DATA_DIR,
+    webSecret: toWebSecret(source["SIGNET_WEB_SECRET"]),
   };
+}
+
+function toWebSecret(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  // A short secret would make every portal's login cookies forgeable by guessing it.
+  if (raw.trim().length < MIN_WEB_SECRET_CHARS) throw new SignetWebError("ERR_WEB_ENV_INVALID", `SIGNET_WEB_SECRET must have at least ${MIN_WEB_SECRET_CHARS} characters`);
+  return raw.trim();
 }
 
 /** The portal's configuration from `process.env` (re-read per call: cheap, and tests can vary it). */
@@ -49,6 +66,8 @@ export function getWebEnv(): WebEnv {
     SIGNET_IDP_ISSUER: process.env.SIGNET_IDP_ISSUER,
     SIGNET_WEB_CLIENT_ID: process.env.SIGNET_WEB_CLIENT_ID,
     NODE_ENV: process.env.NODE_ENV,
+    SIGNET_DATA_DIR: process.env.SIGNET_DATA_DIR,
+    SIGNET_WEB_SECRET: process.env.SIGNET_WEB_SECRET,
   });
 }
 

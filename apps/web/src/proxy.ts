@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { createCspNonce } from "./csp-nonce.ts";
 import { getWebEnv } from "./env.ts";
+import { FORWARDED_CHAIN_HEADER, toForwardedChain } from "./lib/forwarded-for.ts";
 import { buildSecurityHeaders, isHttpsRequest, isStaticAssetPath, toOrigin } from "./security-headers.ts";
 
 /**
@@ -30,6 +31,12 @@ export function proxy(request: NextRequest): NextResponse {
     requestHeaders.set("x-nonce", nonce);
     requestHeaders.set("content-security-policy", csp);
   }
+  // attacker-controlled: an incoming X-Forwarded-For is moved aside so that Next fills the header
+  // with the real TCP peer, which route handlers append when they call the api (lib/forwarded-for.ts).
+  const chain = toForwardedChain(request.headers.get("x-forwarded-for"));
+  requestHeaders.delete("x-forwarded-for");
+  requestHeaders.delete(FORWARDED_CHAIN_HEADER);
+  if (chain !== undefined) requestHeaders.set(FORWARDED_CHAIN_HEADER, chain);
 
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);

@@ -9,6 +9,8 @@ export interface RouteContext {
   res: http.ServerResponse;
   url: URL;
   params: Record<string, string>;
+  /** The client's address for rate limits: the TCP peer, or what trusted proxies forwarded (client-address.ts). */
+  clientAddress: string;
 }
 
 export type Handler = (ctx: RouteContext) => Promise<void> | void;

@@ -11,6 +11,7 @@ import { toErrorResponse } from "../errors.ts";
 import { sendJson } from "./respond.ts";
 import type { Router } from "./router.ts";
 import { CORS_HEADERS } from "../rest/common.ts";
+import { resolveClientAddress, type TrustedProxies } from "./client-address.ts";
 
 export interface ServerOptions {
   services: Services;
@@ -20,15 +21,20 @@ export interface ServerOptions {
   allowedOrigins: string[];
   /** The REST surfaces (Rekor, Fulcio, TSA, trust configuration). */
   rest?: Router;
+  /** Peers whose X-Forwarded-For is believed (SIGNET_TRUSTED_PROXIES); none by default. */
+  trustedProxies?: TrustedProxies;
   log?: (line: string) => void;
 }
 
+/** The api's HTTP server: health, tRPC and the REST surfaces, each seeing the client address resolved once. */
 export function createApiServer(opts: ServerOptions): http.Server {
+  const trusted = opts.trustedProxies ?? new Set<string>();
+  const clientAddressOf = (req: http.IncomingMessage) => resolveClientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: opts.maxBodyBytes,
-    createContext: ({ req }) => ({ services: opts.services, clientAddress: req.socket.remoteAddress ?? "unknown", cookie: req.headers.cookie }),
+    createContext: ({ req }) => ({ services: opts.services, clientAddress: clientAddressOf(req), cookie: req.headers.cookie }),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") opts.log?.(`trpc ${path ?? "?"}: ${error.cause?.stack ?? error.stack ?? error.message}`);
     },
@@ -64,7 +70,7 @@ export function createApiServer(opts: ServerOptions): http.Server {
         }
         const route = opts.rest.match(req.method ?? "GET", url.pathname);
         if (route === "method") return sendJson(res, 405, { code: "ERR_METHOD_NOT_ALLOWED", message: `${req.method} is not allowed here` }, CORS_HEADERS);
-        if (route) return await route.handler({ req, res, url, params: route.params });
+        if (route) return await route.handler({ req, res, url, params: route.params, clientAddress: clientAddressOf(req) });
       }
       return sendJson(res, 404, { code: "ERR_NOT_FOUND", message: "no such endpoint" });
     } catch (e) {

@@ -10,8 +10,8 @@ import { TIMESTAMP_JSON_MAX_BYTES, TIMESTAMP_REQUEST_MAX_BYTES } from "../servic
 import { send } from "./common.ts";
 
 export function registerTsa(router: Router, opts: { tsa: TimestampAuthority; limitWrite: (client: string) => void }): void {
-  router.add("POST", "/api/v1/timestamp", async ({ req, res }) => {
-    opts.limitWrite(req.socket.remoteAddress ?? "unknown");
+  router.add("POST", "/api/v1/timestamp", async ({ req, res, clientAddress }) => {
+    opts.limitWrite(clientAddress);
     const type = mediaType(req);
     if (type !== "application/timestamp-query" && type !== "application/json") {
       throw new DomainError("UNSUPPORTED_MEDIA_TYPE", "ERR_TSA_UNSUPPORTED_MEDIA_TYPE", "send application/timestamp-query (DER) or application/json");

@@ -5,6 +5,8 @@
  * read, and only JSON/text answer headers come back.
  */
 
+import { toUpstreamForwardedFor } from "./forwarded-for.ts";
+
 /** Largest request body passed to the API (tRPC mutations are small JSON). */
 export const MAX_PROXY_BODY_BYTES = 1024 * 1024;
 /** Longest query string passed on (tRPC GET batches carry their input in the URL). */
@@ -151,6 +153,9 @@ export async function proxyToApi(request: Request, options: ProxyOptions): Promi
   }
   const sessionCookie = toSessionCookieHeader(request.headers.get("cookie"));
   if (sessionCookie !== undefined) headers.set("cookie", sessionCookie);
+  // The api's per-client limits need the browser's address, not this server's (SIGNET_TRUSTED_PROXIES).
+  const forwardedFor = toUpstreamForwardedFor(request.headers);
+  if (forwardedFor !== undefined) headers.set("x-forwarded-for", forwardedFor);
   let body: Uint8Array<ArrayBuffer> | undefined;
   if (method === "POST") {
     const read = await readCappedBody(request, options.maxBodyBytes ?? MAX_PROXY_BODY_BYTES);

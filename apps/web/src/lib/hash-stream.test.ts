@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { toHex } from "@signet/crypto/encoding/hex";
-import { hashStream, type HashProgress } from "./hash-stream.ts";
+import { HASH_READ_BUFFER_BYTES, hashStream, type HashProgress } from "./hash-stream.ts";
+import { readAndHash } from "./read-and-hash.ts";
 
 function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   let i = 0;
@@ -64,5 +65,45 @@ describe("hashStream (FIPS 180-4 SHA-256, streaming)", () => {
       },
     });
     await expect(hashStream(stream)).rejects.toThrow("disk gone");
+  });
+
+  it("reads a byte stream (Blob.stream()) into one reused buffer and agrees with Node's SHA-256", async () => {
+    const data = new Uint8Array(2 * HASH_READ_BUFFER_BYTES + 12_345).map((_, i) => (i * 7 + 3) & 0xff);
+    const bufferSizes: number[] = [];
+    let pulls = 0;
+    // A byte stream that records which buffers it was handed to fill.
+    const stream = new ReadableStream({
+      type: "bytes",
+      pull(controller) {
+        const req = controller.byobRequest!;
+        const view = req.view! as Uint8Array;
+        bufferSizes.push(view.buffer.byteLength);
+        const n = Math.min(view.byteLength, 300_000, data.length - pulls);
+        if (n === 0) {
+          controller.close();
+          req.respond(0);
+          return;
+        }
+        view.set(data.subarray(pulls, pulls + n));
+        pulls += n;
+        req.respond(n);
+      },
+    }) as ReadableStream<Uint8Array>;
+    const result = await hashStream(stream);
+    expect(toHex(result.digest)).toBe(createHash("sha256").update(data).digest("hex"));
+    expect(result.bytes).toBe(data.length);
+    // Every pull filled the one 1 MiB buffer (transferred back and forth, never reallocated per chunk).
+    expect(bufferSizes.length).toBeGreaterThan(8);
+    for (const size of bufferSizes) expect(size).toBe(HASH_READ_BUFFER_BYTES);
+    expect((await hashStream(new Blob([data]).stream())).digest).toEqual(result.digest);
+  });
+
+  it("readAndHash without keeping bytes notices a file whose size changed", async () => {
+    const liar = new Blob(["abcdef"]);
+    Object.defineProperty(liar, "size", { value: 5 });
+    await expect(readAndHash(liar, { keepBytes: false })).rejects.toMatchObject({ code: "ERR_SIGN_ARTIFACT_CHANGED" });
+    const ok = await readAndHash(new Blob(["abc"]), { keepBytes: false });
+    expect(ok.content).toBeUndefined();
+    expect(toHex(ok.digest)).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   });
 });

@@ -49,20 +49,60 @@ export interface StreamDigest {
   readonly elapsedMs: number;
 }
 
+/** Size of the one buffer a byte stream is read into (BYOB): big enough for WASM throughput, small next to any bound. */
+export const HASH_READ_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * Read a stream chunk by chunk. A byte stream (Blob.stream() in browsers and Node) is read into one
+ * reused buffer (BYOB), so hashing a large file allocates nothing per chunk and the page's memory
+ * stays flat instead of saw-toothing with garbage; any other stream is read as it comes.
+ */
+function chunkReader(stream: ReadableStream<Uint8Array>): { read: () => Promise<Uint8Array | undefined>; cancel: () => Promise<void>; release: () => void } {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = stream.getReader({ mode: "byob" });
+  } catch {
+    byob = undefined;
+  }
+  if (byob !== undefined) {
+    const reader = byob;
+    let buffer = new ArrayBuffer(HASH_READ_BUFFER_BYTES);
+    return {
+      async read() {
+        const { done, value } = await reader.read(new Uint8Array(buffer));
+        // The read transferred our buffer; the answer's view holds it now (also on `done`).
+        if (value !== undefined) buffer = value.buffer as ArrayBuffer;
+        return done ? undefined : value;
+      },
+      cancel: () => reader.cancel(),
+      release: () => reader.releaseLock(),
+    };
+  }
+  const reader = stream.getReader();
+  return {
+    async read() {
+      const { done, value } = await reader.read();
+      return done ? undefined : value;
+    },
+    cancel: () => reader.cancel(),
+    release: () => reader.releaseLock(),
+  };
+}
+
 /** SHA-256 of everything a byte stream yields, with throttled progress; rejects with the signal's reason on abort. */
 export async function hashStream(stream: ReadableStream<Uint8Array>, options: HashStreamOptions = {}): Promise<StreamDigest> {
   const now = options.now ?? (() => performance.now());
   const interval = options.progressIntervalMs ?? 100;
   const started = now();
   const { hasher } = await createSha256Hasher();
-  const reader = stream.getReader();
+  const reader = chunkReader(stream);
   let bytes = 0;
   let lastReport = started;
   try {
     for (;;) {
       if (options.signal?.aborted) throw options.signal.reason ?? new DOMException("aborted", "AbortError");
-      const { done, value } = await reader.read();
-      if (done) break;
+      const value = await reader.read();
+      if (value === undefined) break;
       hasher.update(value);
       bytes += value.byteLength;
       const t = now();
@@ -75,7 +115,7 @@ export async function hashStream(stream: ReadableStream<Uint8Array>, options: Ha
     await reader.cancel().catch(() => undefined);
     throw e;
   } finally {
-    reader.releaseLock();
+    reader.release();
   }
   const elapsedMs = now() - started;
   options.onProgress?.({ bytes, total: options.total, elapsedMs });

@@ -3,11 +3,12 @@
  * OpenID Connect Core §3.1, RFC 7636): configuration, cookie names and flags, and the short-lived
  * login-transaction cookie, sealed with AES-256-GCM so the browser can neither read nor forge it.
  *
- * Reads SIGNET_WEB_URL, SIGNET_IDP_ISSUER and SIGNET_WEB_CLIENT_ID here (the portal's env.ts does
- * not carry them yet); everything else comes from getWebEnv().
+ * Configuration comes from getWebEnv(); the sealing key from login-key.ts (persisted, so a login in
+ * progress survives a restart).
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { getWebEnv } from "../../env.ts";
+import { getLoginKey } from "./login-key.ts";
 import { isHttpsRequest } from "../../security-headers.ts";
 
 /** Login transactions expire after 10 minutes. */
@@ -77,12 +78,10 @@ export function toCodeChallenge(verifier: string): string {
   return createHash("sha256").update(verifier).digest("base64url");
 }
 
-// One key per server process: a pending login does not survive a restart, which costs a retry only.
-const KEY_SLOT = Symbol.for("signet.web.login-key");
+// Derived from a persisted secret (SIGNET_WEB_SECRET or <data>/web/state-key): a pending login
+// survives a restart, and portal processes sharing the secret share logins.
 function sealingKey(): Buffer {
-  const g = globalThis as unknown as Record<symbol, Buffer | undefined>;
-  g[KEY_SLOT] ??= randomBytes(32);
-  return g[KEY_SLOT];
+  return getLoginKey(getWebEnv());
 }
 
 /** Seal a login transaction for its cookie (AES-256-GCM, random 96-bit IV). */

@@ -80,13 +80,22 @@ export async function exchangeCode(config: AuthConfig, discovery: Discovery, cod
   return json.id_token;
 }
 
-/** Call a tRPC mutation on the api, server to server (tRPC HTTP: POST /trpc/<path>, JSON input). */
-export async function callApiMutation<T>(config: AuthConfig, path: string, input: unknown, cookie?: string): Promise<{ ok: true; data: T } | { ok: false; code: string }> {
+/**
+ * Call a tRPC mutation on the api, server to server (tRPC HTTP: POST /trpc/<path>, JSON input);
+ * `forwardedFor` carries the browser's address for the api's per-client limits (lib/forwarded-for.ts).
+ */
+export async function callApiMutation<T>(
+  config: AuthConfig,
+  path: string,
+  input: unknown,
+  cookie?: string,
+  forwardedFor?: string,
+): Promise<{ ok: true; data: T } | { ok: false; code: string }> {
   let res: Response;
   try {
     res = await fetch(`${config.apiUrl}/trpc/${path}`, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+      headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}), ...(forwardedFor ? { "x-forwarded-for": forwardedFor } : {}) },
       body: JSON.stringify(input ?? null),
       redirect: "manual",
       cache: "no-store",

@@ -2,7 +2,8 @@
 
 import { startAuthentication, type PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/browser";
 import { parseTrustedRoot, type TrustedRoot } from "@signet/crypto";
-import { useCallback, useEffect, useId, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { FileDrop } from "../../components/file-drop.tsx";
 import { formatBytes, formatRate } from "../../lib/format.ts";
 import type { HashProgress } from "../../lib/hash-stream.ts";
 import { DIRECT_SIGN_MAX_BYTES, signFile, type SignStep, type SignedFile } from "../../lib/sign-file.ts";
@@ -112,12 +113,10 @@ function JobView({ job }: { job: Job }) {
  * the worker, then key, certificate, signature, log entry, timestamp and verification in this tab.
  */
 export function SignTool() {
-  const inputId = useId();
   const [session, setSession] = useState<SessionState>({ kind: "loading" });
   const [trust, setTrust] = useState<TrustState>({ kind: "loading" });
   const [jobs, setJobs] = useState<Job[]>([]);
   const [status, setStatus] = useState("");
-  const [dragging, setDragging] = useState(false);
   const workerRef = useRef<SignWorker | null>(null);
   const queueRef = useRef<Promise<void>>(Promise.resolve());
   const urlsRef = useRef<string[]>([]);
@@ -185,19 +184,13 @@ export function SignTool() {
     }
   };
 
-  const addFiles = (files: FileList | null) => {
-    if (files === null || files.length === 0 || session.kind !== "signed-in" || trust.kind !== "ready") return;
-    const added: Job[] = Array.from(files, (file) => ({ key: nextKey.current++, file, state: { kind: "queued" } as const }));
+  const addFiles = (files: readonly File[]) => {
+    if (files.length === 0 || session.kind !== "signed-in" || trust.kind !== "ready") return;
+    const added: Job[] = files.map((file) => ({ key: nextKey.current++, file, state: { kind: "queued" } as const }));
     setJobs((all) => [...added, ...all]);
     const signer = { email: session.email, issuer: session.issuer };
     // One file at a time: each may hold up to DIRECT_SIGN_MAX_BYTES in memory.
     for (const job of added) queueRef.current = queueRef.current.then(() => signOne(job, trust.root, signer));
-  };
-
-  const onDrop = (event: DragEvent<HTMLDivElement>) => {
-    event.preventDefault();
-    setDragging(false);
-    addFiles(event.dataTransfer.files);
   };
 
   if (session.kind === "loading") return <p aria-busy="true">Loading…</p>;
@@ -241,33 +234,7 @@ export function SignTool() {
         </p>
       ) : null}
       {!passkeyOwed && trust.kind === "ready" ? (
-        <div
-          className={dragging ? "drop-zone is-dragging" : "drop-zone"}
-          onDragOver={(event) => {
-            event.preventDefault();
-            event.dataTransfer.dropEffect = "copy";
-            setDragging(true);
-          }}
-          onDragLeave={() => setDragging(false)}
-          onDrop={onDrop}
-        >
-          <input
-            id={inputId}
-            className="file-input"
-            type="file"
-            multiple
-            data-testid="sign-file-input"
-            onChange={(event) => {
-              addFiles(event.currentTarget.files);
-              // Choosing the same file again must fire change again.
-              event.currentTarget.value = "";
-            }}
-          />
-          <label htmlFor={inputId} className="btn">
-            Choose files to sign
-          </label>
-          <span className="muted small">or drop them here</span>
-        </div>
+        <FileDrop multiple label="Files to sign" buttonText="Choose files to sign" file={undefined} primary testId="sign-file-input" onFiles={addFiles} />
       ) : null}
       {trust.kind === "loading" ? <p aria-busy="true">Loading the trusted root…</p> : null}
       {jobs.length > 0 ? (

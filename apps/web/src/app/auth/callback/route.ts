@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { cookieNames, getAuthConfig, isHttps, loginError, openLogin, serializeCookie, SESSION_MAX_AGE_SECONDS } from "../auth-config.ts";
+import { toUpstreamForwardedFor } from "../../../lib/forwarded-for.ts";
 import { callApiMutation, exchangeCode, getDiscovery, OidcError } from "../oidc.ts";
 
 export const dynamic = "force-dynamic";
@@ -46,7 +47,7 @@ export async function GET(request: Request): Promise<Response> {
   } catch (e) {
     return loginError(config, e instanceof OidcError ? e.code : "ERR_AUTH_IDP_UNAVAILABLE", clearLogin);
   }
-  const session = await callApiMutation<{ sessionId: string; expiresAt: string }>(config, "auth.createSession", { idToken, nonce: tx.nonce });
+  const session = await callApiMutation<{ sessionId: string; expiresAt: string }>(config, "auth.createSession", { idToken, nonce: tx.nonce }, undefined, toUpstreamForwardedFor(request.headers));
   if (!session.ok) {
     const code = session.code === "ERR_AUTH_NONCE_MISMATCH" || session.code === "ERR_AUTH_NONCE_REPLAYED" ? session.code : session.code.startsWith("ERR_OIDC_") ? "ERR_AUTH_TOKEN_REJECTED" : "ERR_AUTH_UNAVAILABLE";
     return loginError(config, code as `ERR_AUTH_${string}`, clearLogin);
