@@ -23,6 +23,7 @@ import { createProviderKeys } from "./services/oidc/provider-keys.ts";
 import { createApiServer } from "./http/server.ts";
 import { Router } from "./http/router.ts";
 import { registerRekorV1 } from "./rest/rekor-v1.ts";
+import { createEntryPool } from "./services/log/entries/pool.ts";
 import { registerRekorV2 } from "./rest/rekor-v2.ts";
 import { registerFulcio } from "./rest/fulcio.ts";
 import { registerTsa } from "./rest/tsa.ts";
@@ -77,11 +78,13 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
   for (const w of ceremony.warnings) logLine(`key ceremony: ${w}`);
   const pinned = (label: keyof typeof ceremony.publicKeys) => ({ pinnedPublicKey: ceremony.publicKeys[label] });
 
+  // Entry checks and the log's per-entry signature self-checks run on worker threads.
+  const entries = createEntryPool({ log: (l) => logLine(`log: ${l}`) });
   const sequencer = { maxPending: env.SIGNET_LOG_MAX_PENDING, ...(deps.onFatal ? { onFatal: deps.onFatal } : {}) };
   const log = await createLogService({
     db,
     origin: env.logOrigin,
-    signer: createHsmSigner(hsm, KEY_LABELS.log, "P-256", pinned(KEY_LABELS.log)),
+    signer: createHsmSigner(hsm, KEY_LABELS.log, "P-256", { ...pinned(KEY_LABELS.log), verify: (spki, data, der) => entries.verifyEcdsa(spki, "sha256", data, der) }),
     stateDir: path.join(env.SIGNET_DATA_DIR, "log"),
     sequencer,
     log: (l) => logLine(`log: ${l}`),
@@ -89,6 +92,7 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
   const ctLog = await createLogService({
     db,
     origin: `${env.logOrigin}/ct`,
+    attestEntries: false,
     signer: createHsmSigner(hsm, KEY_LABELS.ctLog, "P-256", pinned(KEY_LABELS.ctLog)),
     stateDir: path.join(env.SIGNET_DATA_DIR, "log"),
     sequencer,
@@ -118,8 +122,8 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
 
   const limitWrite = createRateLimiter({ perSecond: env.SIGNET_WRITE_RATE, burst: env.SIGNET_WRITE_BURST });
   const rest = new Router();
-  registerRekorV1(rest, { log, db, maxEntryBytes: env.SIGNET_MAX_ENTRY_BYTES, limitWrite });
-  registerRekorV2(rest, { log, maxEntryBytes: env.SIGNET_MAX_ENTRY_BYTES, limitWrite });
+  registerRekorV1(rest, { log, db, maxEntryBytes: env.SIGNET_MAX_ENTRY_BYTES, limitWrite, entries });
+  registerRekorV2(rest, { log, maxEntryBytes: env.SIGNET_MAX_ENTRY_BYTES, limitWrite, entries });
   registerFulcio(rest, { ca, issuers, keys: providerKeys, limitWrite });
   registerTsa(rest, { tsa, limitWrite });
 
@@ -171,6 +175,7 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
     maxBodyBytes: env.SIGNET_MAX_BODY_BYTES,
     allowedOrigins: [new URL(env.SIGNET_WEB_URL).origin],
     rest,
+    trustedProxies: env.trustedProxies,
     log: logLine,
   });
   return {
@@ -183,6 +188,7 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
       log.stop();
       ctLog.stop();
       await new Promise<void>((r) => server.close(() => r()));
+      await entries.close();
     },
   };
 }

@@ -287,6 +287,12 @@ export interface HsmSignerOptions {
   pinnedPublicKey?: Uint8Array;
   /** Create the key on first use if it does not exist (default false: keys are created deliberately). */
   create?: boolean;
+  /**
+   * Where the self-check runs (default: Node's crypto on this thread). The api passes its worker
+   * pool's verifier so that checking the log's per-entry signatures does not occupy the main thread;
+   * whatever it is, a signature is returned only when it answers true.
+   */
+  verify?: (spki: Uint8Array, data: Uint8Array, der: Uint8Array) => boolean | Promise<boolean>;
 }
 
 /**
@@ -329,14 +335,15 @@ export function createHsmSigner(
       return (await publicKey()).spki.slice();
     },
     async sign(data) {
-      const { key } = await publicKey();
+      const { key, spki } = await publicKey();
       const digest = hash(SIGNER_HASH[algorithm], data, "buffer");
       const raw = await client.sign(label, digest);
       if (raw.length !== (algorithm === "P-256" ? 64 : 96)) {
         throw new HsmError("ERR_HSM_SIGNATURE_INVALID", `HSM returned a ${raw.length}-byte signature for ${algorithm}`);
       }
       const der = rawToDerSignature(raw);
-      if (!verifyEcdsaDer(key, algorithm, data, der)) {
+      const valid = options.verify ? (await options.verify(spki, data, der)) === true : verifyEcdsaDer(key, algorithm, data, der);
+      if (!valid) {
         throw new HsmError("ERR_HSM_SIGNATURE_INVALID", `HSM signature by ${label} does not verify under its public key`);
       }
       return der;

@@ -8,6 +8,7 @@ import { readJson, readJsonBytes } from "../http/body.ts";
 import type { Router } from "../http/router.ts";
 import type { EntryWithProof, LogService } from "../services/log/log-service.ts";
 import { prepareRekorV1Entry } from "../services/log/entries/prepare.ts";
+import type { EntryPool } from "../services/log/entries/pool.ts";
 import { searchEntries } from "../services/log/search.ts";
 import type { Db } from "../db.ts";
 import { createHash, createPublicKey, X509Certificate } from "node:crypto";
@@ -19,6 +20,8 @@ export interface RekorV1Options {
   maxEntryBytes: number;
   /** Rate limit for writes, per client address: resolves or throws PUSHBACK. */
   limitWrite: (clientAddress: string) => void;
+  /** Where submissions are validated and verified (worker threads). */
+  entries: Pick<EntryPool, "prepareV1">;
 }
 
 /** The Rekor v1 `LogEntry` JSON: a map from entry ID (16-hex tree ID + 64-hex UUID) to the entry. */
@@ -91,10 +94,10 @@ function fingerprintOf(format: string, content: string | undefined): string {
 export function registerRekorV1(router: Router, opts: RekorV1Options): void {
   const { log } = opts;
 
-  router.add("POST", "/api/v1/log/entries", async ({ req, res }) => {
-    opts.limitWrite(req.socket.remoteAddress ?? "unknown");
+  router.add("POST", "/api/v1/log/entries", async ({ req, res, clientAddress }) => {
+    opts.limitWrite(clientAddress);
     // The raw bytes: the strict parser rejects duplicate keys that JSON.parse would hide (D4).
-    const prepared = prepareRekorV1Entry(await readJsonBytes(req, opts.maxEntryBytes));
+    const prepared = await opts.entries.prepareV1(await readJsonBytes(req, opts.maxEntryBytes));
     const result = await log.append(prepared);
     const id = entryId(log, result.uuid);
     const headers = { location: `/api/v1/log/entries/${id}`, etag: id };

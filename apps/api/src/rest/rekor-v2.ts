@@ -9,13 +9,15 @@ import { DomainError } from "../errors.ts";
 import { readJsonBytes } from "../http/body.ts";
 import type { Router } from "../http/router.ts";
 import type { EntryWithProof, LogService } from "../services/log/log-service.ts";
-import { prepareRekorV2Entry } from "../services/log/entries/prepare.ts";
+import type { EntryPool } from "../services/log/entries/pool.ts";
 import { send, sendJson } from "./common.ts";
 
 export interface RekorV2Options {
   log: LogService;
   maxEntryBytes: number;
   limitWrite: (clientAddress: string) => void;
+  /** Where submissions are validated and verified (worker threads). */
+  entries: Pick<EntryPool, "prepareV2">;
 }
 
 /** protobuf-specs TransparencyLogEntry JSON (int64 as strings, bytes as base64). */
@@ -41,9 +43,9 @@ const IMMUTABLE = "public, max-age=31536000, immutable";
 export function registerRekorV2(router: Router, opts: RekorV2Options): void {
   const { log } = opts;
 
-  router.add("POST", "/api/v2/log/entries", async ({ req, res }) => {
-    opts.limitWrite(req.socket.remoteAddress ?? "unknown");
-    const prepared = prepareRekorV2Entry(await readJsonBytes(req, opts.maxEntryBytes));
+  router.add("POST", "/api/v2/log/entries", async ({ req, res, clientAddress }) => {
+    opts.limitWrite(clientAddress);
+    const prepared = await opts.entries.prepareV2(await readJsonBytes(req, opts.maxEntryBytes));
     const result = await log.append(prepared);
     sendJson(res, result.duplicate ? 409 : 201, toTransparencyLogEntry(log, result));
   });

@@ -24,6 +24,8 @@ export interface IntegratedEntry {
   entry: StoredEntry;
   /** True when a canonically identical entry was already in the log. */
   duplicate: boolean;
+  /** For a new entry: what `attest` made for it while the batch committed (its SET). */
+  attestation?: Buffer;
 }
 
 export interface BatchResult {
@@ -32,19 +34,59 @@ export interface BatchResult {
   size: bigint;
   rootHash: Buffer;
   entries: IntegratedEntry[];
+  /**
+   * Resolves once the checkpoint is also in the file outside the database (G-D6); answers wait for
+   * it, the next batch does not.
+   */
+  published: Promise<void>;
 }
+
+/** A batch between `prepare` and `commitPrepared`. */
+export interface PreparedBatch {
+  seq: number;
+  generation: number;
+  results: IntegratedEntry[];
+  fresh: NewEntry[];
+  integratedTime: bigint;
+  /** Absent when every entry was a duplicate: nothing to commit, only to wait for. */
+  commit?: { size: bigint; rootHash: Uint8Array; note: string; entries: NewEntry[]; tiles: TileWrite[]; next: TreeState };
+}
+
+/** A prepared batch built on a commit that failed: retryable, nothing of it was acknowledged. */
+export class SpeculationLostError extends Error {
+  override name = "SpeculationLostError";
+}
+const speculationLost = () => new SpeculationLostError("an earlier batch this one was built on did not commit");
 
 export interface IntegratorOptions {
   store: LogStore;
   keys: LogKeys;
   checkpointFile: CheckpointFile;
   tiles: TileCache;
+  /**
+   * Per-entry signatures made while the batch commits (the log's SETs, over index and integrated time,
+   * both fixed before the commit): the HSM works in parallel with PostgreSQL instead of after it. They
+   * leave the process only after the commit succeeded. A failure here only loses the attestations
+   * (the answer path makes them again); the commit stands.
+   */
+  attest?: (entries: readonly NewEntry[]) => Promise<Buffer[]>;
   now?: () => number;
   log?: (line: string) => void;
 }
 
 export class Integrator {
   private fenced = false;
+  /** The speculative right edge: the committed tree plus every prepared, not yet committed batch. */
+  private tip: { tree: TreeState; time: bigint };
+  /** Bumped when a commit fails: batches prepared before that are void. */
+  private generation = 0;
+  private preparedSeq = 0;
+  private committedSeq = 0;
+  /** New entries of batches that a concurrent lookup may not see yet, for de-duplication. */
+  private readonly inflight = new Map<string, { entry: NewEntry; seq: number }>();
+  private commitChain: Promise<void> = Promise.resolve();
+  /** The file copy of the newest committed checkpoint (see BatchResult.published). */
+  private published: Promise<void> = Promise.resolve();
   private lastIntegratedTime: bigint;
 
   private constructor(
@@ -54,6 +96,7 @@ export class Integrator {
     lastIntegratedTime: bigint,
   ) {
     this.lastIntegratedTime = lastIntegratedTime;
+    this.tip = { tree, time: lastIntegratedTime };
   }
 
   /** Load and check the log's state; sign the first checkpoint of an empty log. */
@@ -133,20 +176,35 @@ export class Integrator {
    * duplicates with their existing index; the rest are appended under one new signed checkpoint.
    */
   async integrate(batch: readonly PreparedEntry[]): Promise<BatchResult> {
+    return this.commitPrepared(await this.prepare(batch));
+  }
+
+  /**
+   * First half of integration, which may run while the previous batch is still committing (a
+   * two-stage pipeline: PostgreSQL commits batch N while batch N+1 is looked up and signed). Calls
+   * must not overlap each other. It de-duplicates against the database and against batches not yet
+   * known to be visible there, extends the speculative tip of the tree, signs the checkpoint and the
+   * entries' attestations. Nothing of it leaves the process unless `commitPrepared` succeeds.
+   */
+  async prepare(batch: readonly PreparedEntry[]): Promise<PreparedBatch> {
     if (this.fenced) throw new TreeHeadConflictError("this integrator has been fenced off by another writer");
     const { store, keys } = this.opts;
+    const generation = this.generation;
+    // Batches committed by now are visible to the lookup below; keep only the others for de-duplication.
+    for (const [hex, p] of this.inflight) if (p.seq <= this.committedSeq) this.inflight.delete(hex);
     const existing = await store.findByLeafHashes(this.head.id, batch.map((e) => e.leafHash));
+    if (generation !== this.generation) throw speculationLost();
     const known = new Map<string, StoredEntry>(existing.map((e) => [e.leafHash.toString("hex"), e]));
     const added = new Map<string, NewEntry>();
     const fresh: NewEntry[] = [];
     const results: IntegratedEntry[] = [];
     const now = BigInt(Math.floor((this.opts.now?.() ?? Date.now()) / 1000));
     // H5: integrated times never go backwards, whatever the clock does.
-    const integratedTime = now > this.lastIntegratedTime ? now : this.lastIntegratedTime;
-    let index = this.head.size;
+    const integratedTime = now > this.tip.time ? now : this.tip.time;
+    let index = this.tip.tree.size;
     for (const e of batch) {
       const hex = e.leafHash.toString("hex");
-      const previous = known.get(hex) ?? added.get(hex);
+      const previous = known.get(hex) ?? this.inflight.get(hex)?.entry ?? added.get(hex);
       if (previous) {
         results.push({ entry: previous, duplicate: true });
         continue;
@@ -156,17 +214,62 @@ export class Integrator {
       fresh.push(entry);
       results.push({ entry, duplicate: false });
     }
+    const seq = ++this.preparedSeq;
+    if (fresh.length === 0) return { seq, generation, results, fresh, integratedTime };
 
-    if (fresh.length === 0) {
-      return { checkpoint: this.checkpoint, size: this.head.size, rootHash: this.head.rootHash, entries: results };
-    }
-    const next = this.tree.clone();
+    const next = this.tip.tree.clone();
     const tiles = next.append(fresh.map((e) => e.leafHash));
     const rootHash = Buffer.from(next.root());
-    const note = await keys.signCheckpoint(next.size, rootHash);
-    await this.commit({ size: next.size, rootHash, note, entries: fresh, tiles, next });
-    this.lastIntegratedTime = integratedTime;
-    return { checkpoint: note, size: next.size, rootHash, entries: results };
+    // The checkpoint's request goes to the HSM first; the attestations queue behind it.
+    const signing = keys.signCheckpoint(next.size, rootHash);
+    const attesting = this.opts.attest?.(fresh).catch((e: unknown) => {
+      this.opts.log?.(`entry attestations failed (they will be made per answer): ${(e as Error).message}`);
+      return undefined;
+    });
+    const [note, attestations] = await Promise.all([signing, attesting]);
+    if (generation !== this.generation) throw speculationLost();
+    if (attestations && attestations.length === fresh.length) {
+      const byEntry = new Map(fresh.map((e, i) => [e, attestations[i]!]));
+      for (const r of results) if (!r.duplicate) r.attestation = byEntry.get(r.entry as NewEntry)!;
+    }
+    this.tip = { tree: next, time: integratedTime };
+    for (const e of fresh) this.inflight.set(e.leafHash.toString("hex"), { entry: e, seq });
+    return { seq, generation, results, fresh, integratedTime, commit: { size: next.size, rootHash, note, entries: fresh, tiles, next } };
+  }
+
+  /**
+   * Second half: commit a prepared batch, in the order batches were prepared (calls queue behind the
+   * previous commit). When a commit fails, every batch prepared on top of it fails too (their indices
+   * and checkpoint assumed it) and the tip falls back to the committed tree.
+   */
+  commitPrepared(p: PreparedBatch): Promise<BatchResult> {
+    const run = this.commitChain.then(() => this.commitInOrder(p));
+    this.commitChain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async commitInOrder(p: PreparedBatch): Promise<BatchResult> {
+    if (this.fenced) throw new TreeHeadConflictError("this integrator has been fenced off by another writer");
+    if (p.generation !== this.generation) throw speculationLost();
+    if (!p.commit) {
+      this.committedSeq = p.seq;
+      return { checkpoint: this.checkpoint, size: this.head.size, rootHash: this.head.rootHash, entries: p.results, published: this.published };
+    }
+    try {
+      await this.commit(p.commit);
+    } catch (e) {
+      // Whatever was prepared on top of this batch assumed it; start again from the committed tree.
+      this.generation++;
+      this.tip = { tree: this.tree, time: this.lastIntegratedTime };
+      this.inflight.clear();
+      throw e;
+    }
+    this.lastIntegratedTime = p.integratedTime;
+    this.committedSeq = p.seq;
+    return { checkpoint: p.commit.note, size: p.commit.size, rootHash: Buffer.from(p.commit.rootHash), entries: p.results, published: this.published };
   }
 
   private async commit(c: { size: bigint; rootHash: Uint8Array; note: string; entries: NewEntry[]; tiles: TileWrite[]; next: TreeState }): Promise<void> {
@@ -201,10 +304,8 @@ export class Integrator {
     this.head = { ...this.head, size: c.size, rootHash: Buffer.from(c.rootHash), version, checkpoint: c.note };
     this.tree = c.next;
     for (const t of c.tiles) tiles.put(t.level, t.index, t.hashes);
-    try {
-      checkpointFile.write(c.note);
-    } catch (e) {
+    this.published = checkpointFile.publish(c.note).catch((e: unknown) => {
       this.opts.log?.(`warning: could not write ${checkpointFile.path}: ${(e as Error).message}`);
-    }
+    });
   }
 }

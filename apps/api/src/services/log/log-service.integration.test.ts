@@ -17,7 +17,10 @@ import { startTestHsm, type TestHsm } from "../../testing/hsm.ts";
 import { leafHash } from "./hash.ts";
 import { fsckLog } from "./fsck.ts";
 import { createLogService, type LogService } from "./log-service.ts";
-import { LogIntegrityError } from "./integrator.ts";
+import { Integrator, LogIntegrityError, SpeculationLostError } from "./integrator.ts";
+import { createCheckpointFile } from "./checkpoint-file.ts";
+import { createLogStore, type LogStore } from "./log-store.ts";
+import { createLogKeys } from "./signing.ts";
 import { createProofSource } from "./proofs.ts";
 import { TileCache } from "./tile-cache.ts";
 import type { PreparedEntry } from "./entries/types.ts";
@@ -165,5 +168,55 @@ describe("log engine (PostgreSQL + SoftHSM2)", () => {
       await otherDb.$disconnect();
       await other.drop();
     }
+  });
+
+  it("pipelines batches: a failed commit voids the batch prepared on top of it, and the log carries on without a gap", async () => {
+    const origin = "pipeline.signet.test";
+    const signer = createHsmSigner(hsm.client, "log", "P-256");
+    const keys = await createLogKeys(origin, signer);
+    const real = createLogStore(db);
+    let failNext = false;
+    // Fault injection (test only): the real store, except that one commit reports an error without writing.
+    const store: LogStore = {
+      ...real,
+      async commitBatch(input) {
+        if (failNext) {
+          failNext = false;
+          throw new Error("injected: connection reset before the commit");
+        }
+        return real.commitBatch(input);
+      },
+    };
+    const dir = mkdtempSync(path.join(os.tmpdir(), "signet-pipeline-"));
+    const integrator = await Integrator.open({ store, keys, checkpointFile: createCheckpointFile(path.join(dir, "cp")), tiles: new TileCache(64) });
+    const fsck = async () => {
+      const report = await fsckLog({ store: real, keys, logId: integrator.logId, proofs: createProofSource(real, () => integrator.logId, new TileCache(64)) });
+      expect(report.problems).toEqual([]);
+      expect(report.size).toBe(integrator.size);
+    };
+
+    await integrator.integrate([entry("p0")]);
+    // A and B prepared back to back; B repeats an entry of A (still uncommitted) and adds its own.
+    const a = await integrator.prepare([entry("p1"), entry("p2")]);
+    const b = await integrator.prepare([entry("p2"), entry("p3")]);
+    expect(a.results.map((r) => r.entry.index)).toEqual([1n, 2n]);
+    expect(b.results.map((r) => [r.entry.index, r.duplicate])).toEqual([[2n, true], [3n, false]]);
+    failNext = true;
+    await expect(integrator.commitPrepared(a)).rejects.toThrow(/injected/);
+    await expect(integrator.commitPrepared(b)).rejects.toBeInstanceOf(SpeculationLostError);
+    expect(integrator.size).toBe(1n);
+    await fsck();
+
+    // Both resubmitted: same entries, indices continue from the committed tree, no gap, no second leaf.
+    const c = await integrator.prepare([entry("p1"), entry("p2"), entry("p3")]);
+    const d = await integrator.prepare([entry("p3"), entry("p4")]);
+    const [rc, rd] = await Promise.all([integrator.commitPrepared(c), integrator.commitPrepared(d)]);
+    expect(rc.entries.map((r) => r.entry.index)).toEqual([1n, 2n, 3n]);
+    expect(rd.entries.map((r) => [r.entry.index, r.duplicate])).toEqual([[3n, true], [4n, false]]);
+    expect(rd.size).toBe(5n);
+    expect(rc.entries.every((r) => r.attestation === undefined)).toBe(true);
+    await rd.published;
+    await fsck();
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -10,7 +10,7 @@ import type { Db } from "../../db.ts";
 import { createCheckpointFile } from "./checkpoint-file.ts";
 import type { PreparedEntry } from "./entries/types.ts";
 import { Integrator } from "./integrator.ts";
-import { createLogStore, type StoredEntry } from "./log-store.ts";
+import { createLogStore, type NewEntry, type StoredEntry } from "./log-store.ts";
 import { createProofSource } from "./proofs.ts";
 import { Sequencer, type SequencerOptions } from "./sequencer.ts";
 import { createLogKeys, type LogSigner } from "./signing.ts";
@@ -26,6 +26,11 @@ export interface LogServiceOptions {
   stateDir: string;
   tileCacheTiles?: number;
   sequencer?: SequencerOptions;
+  /**
+   * Sign each new entry's SET while its batch commits (default true). The CT log answers with SCTs
+   * made by the CA instead, so it turns this off.
+   */
+  attestEntries?: boolean;
   log?: (line: string) => void;
 }
 
@@ -58,27 +63,30 @@ export async function createLogService(opts: LogServiceOptions) {
   const tiles = new TileCache(opts.tileCacheTiles ?? 8192);
   const safe = opts.origin.replace(/[^A-Za-z0-9._-]/g, "_");
   const checkpointFile = createCheckpointFile(path.join(opts.stateDir, `${safe}.checkpoint`));
-  const integrator = await Integrator.open({ store, keys, checkpointFile, tiles, ...(opts.log ? { log: opts.log } : {}) });
+  const attest = async (entries: readonly NewEntry[]) =>
+    Promise.all(entries.map((e) => keys.signEntryTimestamp({ body: e.body, integratedTime: e.integratedTime, logIndex: e.index })));
+  const integrator = await Integrator.open({ store, keys, checkpointFile, tiles, ...(opts.attestEntries === false ? {} : { attest }), ...(opts.log ? { log: opts.log } : {}) });
   const sequencer = new Sequencer(integrator, { ...opts.sequencer, ...(opts.log ? { log: opts.log } : {}) });
   const proofs = createProofSource(store, () => integrator.logId, tiles);
   const treeId = createHash("sha256").update(opts.origin).digest().readBigUInt64BE(0) & ((1n << 63n) - 1n);
 
   const latest = (): LogCheckpoint => ({ note: integrator.checkpoint, size: integrator.size, rootHash: integrator.rootHash });
 
-  async function withProof(entry: StoredEntry, checkpoint: LogCheckpoint): Promise<EntryWithProof> {
+  async function withProof(entry: StoredEntry, checkpoint: LogCheckpoint, set?: Buffer): Promise<EntryWithProof> {
     const [inclusionProof, signedEntryTimestamp] = await Promise.all([
       proofs.inclusion(entry.index, checkpoint.size),
-      keys.signEntryTimestamp({ body: entry.body, integratedTime: entry.integratedTime, logIndex: entry.index }),
+      set ?? keys.signEntryTimestamp({ body: entry.body, integratedTime: entry.integratedTime, logIndex: entry.index }),
     ]);
     return { entry, uuid: entry.leafHash.toString("hex"), checkpoint, inclusionProof: inclusionProof.map((h) => Buffer.from(h)), signedEntryTimestamp };
   }
 
-  async function commit(entry: PreparedEntry): Promise<{ entry: StoredEntry; checkpoint: LogCheckpoint; duplicate: boolean }> {
+  async function commit(entry: PreparedEntry): Promise<{ entry: StoredEntry; checkpoint: LogCheckpoint; duplicate: boolean; set?: Buffer }> {
     if (entry.body.length > MAX_ENTRY_BODY_BYTES) {
       throw new DomainError("PAYLOAD_TOO_LARGE", "ERR_ENTRY_TOO_LARGE", `canonical entry body over ${MAX_ENTRY_BODY_BYTES} bytes`);
     }
     const r = await sequencer.submit(entry);
-    return { entry: r.entry, checkpoint: { note: r.batch.checkpoint, size: r.batch.size, rootHash: r.batch.rootHash }, duplicate: r.duplicate };
+    const checkpoint = { note: r.batch.checkpoint, size: r.batch.size, rootHash: r.batch.rootHash };
+    return { entry: r.entry, checkpoint, duplicate: r.duplicate, ...(r.attestation ? { set: r.attestation } : {}) };
   }
 
   function checkSize(size: bigint, what: string): void {
@@ -102,7 +110,7 @@ export async function createLogService(opts: LogServiceOptions) {
     /** Append an entry; resolves only once it is committed under a signed checkpoint (zero merge delay). */
     async append(entry: PreparedEntry): Promise<AppendResult> {
       const r = await commit(entry);
-      return { ...(await withProof(r.entry, r.checkpoint)), duplicate: r.duplicate };
+      return { ...(await withProof(r.entry, r.checkpoint, r.set)), duplicate: r.duplicate };
     },
 
     /**

@@ -223,61 +223,51 @@ export function createLogStore(db: Db) {
       tiles: readonly TileWrite[];
     }): Promise<bigint> {
       const { logId, entries, tiles } = input;
-      return db.$transaction(
-        async (tx) => {
-          const updated = await tx.$queryRawUnsafe<{ version: bigint }[]>(
-            `UPDATE logs SET tree_size = $3, root_hash = $4, checkpoint_note = $5, version = version + 1, updated_at = now()
-             WHERE id = $1 AND version = $2 RETURNING version`,
-            logId,
-            input.expectedVersion,
-            input.size,
-            buf(input.rootHash),
-            input.checkpoint,
-          );
-          if (updated.length !== 1) throw new TreeHeadConflictError(`tree head of log ${logId} is no longer at version ${input.expectedVersion}`);
-          if (entries.length > 0) {
-            await tx.$executeRawUnsafe(
-              `INSERT INTO log_entries (log_id, index, leaf_hash, body, kind, api_version, integrated_time, artifact_digest, identity, issuer, cert_fingerprint)
-               SELECT $1, e.i, e.h, e.b, e.k, e.v, e.t, e.d, e.id, e.iss, e.fp
-               FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::text[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[])
-                 AS e(i, h, b, k, v, t, d, id, iss, fp)`,
-              logId,
-              entries.map((e) => e.index),
-              entries.map((e) => buf(e.leafHash)),
-              entries.map((e) => buf(e.body)),
-              entries.map((e) => e.kind),
-              entries.map((e) => e.apiVersion),
-              entries.map((e) => e.integratedTime),
-              entries.map((e) => e.artifactDigest ?? null),
-              entries.map((e) => e.identity ?? null),
-              entries.map((e) => e.issuer ?? null),
-              entries.map((e) => e.certFingerprint ?? null),
-            );
-          }
-          if (tiles.length > 0) {
-            await tx.$executeRawUnsafe(
-              `INSERT INTO log_tiles (log_id, level, index, width, hashes)
-               SELECT $1, t.l, t.i, t.w, t.h FROM unnest($2::int[], $3::bigint[], $4::int[], $5::bytea[]) AS t(l, i, w, h)
-               ON CONFLICT (log_id, level, index) DO UPDATE SET width = EXCLUDED.width, hashes = EXCLUDED.hashes
-               WHERE log_tiles.width < EXCLUDED.width`,
-              logId,
-              tiles.map((t) => t.level),
-              tiles.map((t) => t.index),
-              tiles.map((t) => t.hashes.length / 32),
-              tiles.map((t) => t.hashes),
-            );
-          }
-          await tx.$executeRawUnsafe(
-            `INSERT INTO checkpoints (log_id, size, root_hash, note) VALUES ($1, $2, $3, $4)`,
-            logId,
-            input.size,
-            buf(input.rootHash),
-            input.checkpoint,
-          );
-          return BigInt(updated[0]!.version);
-        },
-        { timeout: 20_000, maxWait: 10_000 },
+      // One statement, so one round trip and one implicit transaction: the head's compare-and-swap
+      // gates every insert (a lost race inserts nothing and returns no row), and either all of it
+      // commits or none does. Round trips matter here: each one is paid once per batch, in series.
+      const rows = await db.$queryRawUnsafe<{ version: bigint }[]>(
+        `WITH head AS (
+           UPDATE logs SET tree_size = $3, root_hash = $4, checkpoint_note = $5, version = version + 1, updated_at = now()
+           WHERE id = $1 AND version = $2 RETURNING version
+         ), new_entries AS (
+           INSERT INTO log_entries (log_id, index, leaf_hash, body, kind, api_version, integrated_time, artifact_digest, identity, issuer, cert_fingerprint)
+           SELECT $1, e.i, e.h, e.b, e.k, e.v, e.t, e.d, e.id, e.iss, e.fp
+           FROM unnest($6::bigint[], $7::bytea[], $8::bytea[], $9::text[], $10::text[], $11::bigint[], $12::text[], $13::text[], $14::text[], $15::text[])
+             AS e(i, h, b, k, v, t, d, id, iss, fp)
+           WHERE EXISTS (SELECT 1 FROM head)
+         ), new_tiles AS (
+           INSERT INTO log_tiles (log_id, level, index, width, hashes)
+           SELECT $1, t.l, t.i, t.w, t.h FROM unnest($16::int[], $17::bigint[], $18::int[], $19::bytea[]) AS t(l, i, w, h)
+           WHERE EXISTS (SELECT 1 FROM head)
+           ON CONFLICT (log_id, level, index) DO UPDATE SET width = EXCLUDED.width, hashes = EXCLUDED.hashes
+           WHERE log_tiles.width < EXCLUDED.width
+         ), new_checkpoint AS (
+           INSERT INTO checkpoints (log_id, size, root_hash, note) SELECT $1, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM head)
+         )
+         SELECT version FROM head`,
+        logId,
+        input.expectedVersion,
+        input.size,
+        buf(input.rootHash),
+        input.checkpoint,
+        entries.map((e) => e.index),
+        entries.map((e) => buf(e.leafHash)),
+        entries.map((e) => buf(e.body)),
+        entries.map((e) => e.kind),
+        entries.map((e) => e.apiVersion),
+        entries.map((e) => e.integratedTime),
+        entries.map((e) => e.artifactDigest ?? null),
+        entries.map((e) => e.identity ?? null),
+        entries.map((e) => e.issuer ?? null),
+        entries.map((e) => e.certFingerprint ?? null),
+        tiles.map((t) => t.level),
+        tiles.map((t) => t.index),
+        tiles.map((t) => t.hashes.length / 32),
+        tiles.map((t) => t.hashes),
       );
+      if (rows.length !== 1) throw new TreeHeadConflictError(`tree head of log ${logId} is no longer at version ${input.expectedVersion}`);
+      return BigInt(rows[0]!.version);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BatchResult, Integrator } from "./integrator.ts";
+import type { BatchResult, Integrator, PreparedBatch } from "./integrator.ts";
 import { TreeHeadConflictError } from "./log-store.ts";
 import { Sequencer } from "./sequencer.ts";
 import type { PreparedEntry } from "./entries/types.ts";
@@ -10,22 +10,32 @@ const entry = (n: number): PreparedEntry => {
   return { kind: "hashedrekord", apiVersion: "0.0.1", body, leafHash: leafHash(body), search: {} };
 };
 
-/** An in-memory stand-in for the integrator (unit test only): records batches, can block or fail. */
-function fakeIntegrator(opts: { block?: Promise<void>; fail?: () => Error | undefined } = {}) {
+/** An in-memory stand-in for the integrator (unit test only): records batches, can block or fail commits. */
+function fakeIntegrator(opts: { block?: Promise<void>; fail?: () => Error | undefined; commitGate?: () => Promise<void> } = {}) {
   const batches: number[] = [];
+  const events: string[] = [];
   let size = 0n;
+  let n = 0;
   const integrator = {
     isFenced: false,
-    async integrate(batch: readonly PreparedEntry[]): Promise<BatchResult> {
+    async prepare(batch: readonly PreparedEntry[]) {
+      const id = ++n;
+      events.push(`prepare ${id}`);
+      return { id, batch } as unknown as PreparedBatch;
+    },
+    async commitPrepared(p: PreparedBatch): Promise<BatchResult> {
+      const { id, batch } = p as unknown as { id: number; batch: readonly PreparedEntry[] };
       await opts.block;
+      await opts.commitGate?.();
       const err = opts.fail?.();
+      events.push(`commit ${id}`);
       if (err) throw err;
       batches.push(batch.length);
       const entries = batch.map((e) => ({ entry: { index: size++, leafHash: e.leafHash, body: e.body, kind: e.kind, apiVersion: e.apiVersion, integratedTime: 0n }, duplicate: false }));
-      return { checkpoint: "cp", size, rootHash: Buffer.alloc(32), entries };
+      return { checkpoint: "cp", size, rootHash: Buffer.alloc(32), entries, published: Promise.resolve() };
     },
   };
-  return { integrator: integrator as unknown as Integrator, batches };
+  return { integrator: integrator as unknown as Integrator, batches, events };
 }
 
 describe("Sequencer", () => {
@@ -65,5 +75,23 @@ describe("Sequencer", () => {
     expect(fatal?.name).toBe("TreeHeadConflictError");
     failWith = undefined;
     await expect(seq.submit(entry(4))).rejects.toMatchObject({ code: "ERR_LOG_UNAVAILABLE" });
+  });
+
+  it("prepares the next batch while the previous one commits, but never more than one ahead", async () => {
+    const gates: (() => void)[] = [];
+    const { integrator, events } = fakeIntegrator({ commitGate: () => new Promise<void>((r) => gates.push(r)) });
+    const seq = new Sequencer(integrator, { collectMs: 1, maxBatch: 1 });
+    const all = Promise.all([1, 2, 3, 4].map((i) => seq.submit(entry(i))));
+    await new Promise((r) => setTimeout(r, 20));
+    // Batch 1 is committing (held), batch 2 prepared behind it; batch 3 waits for batch 1's commit.
+    expect(events).toEqual(["prepare 1", "prepare 2"]);
+    gates.shift()!();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual(["prepare 1", "prepare 2", "commit 1", "prepare 3"]);
+    while (events.length < 8) {
+      gates.shift()?.();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await expect(all).resolves.toHaveLength(4);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { DomainError } from "../../errors.ts";
 import type { PreparedEntry } from "./entries/types.ts";
-import type { BatchResult, IntegratedEntry, Integrator } from "./integrator.ts";
+import { SpeculationLostError, type BatchResult, type IntegratedEntry, type Integrator, type PreparedBatch } from "./integrator.ts";
 import { TreeHeadConflictError } from "./log-store.ts";
 
 export interface SequencedEntry extends IntegratedEntry {
@@ -38,6 +38,10 @@ export class Sequencer {
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private backoff = false;
+  /** The last two batches' commits (settled promises, never rejecting). */
+  private olderCommit: Promise<void> = Promise.resolve();
+  private newerCommit: Promise<void> = Promise.resolve();
   private readonly maxBatch: number;
   private readonly collectMs: number;
   private readonly maxPending: number;
@@ -80,41 +84,65 @@ export class Sequencer {
     }, this.collectMs);
   }
 
+  /**
+   * Two batches at a time: while batch N commits, batch N+1 is looked up and signed. Before batch
+   * N+2 is prepared, batch N's commit must have finished, so at most one commit waits behind another.
+   */
   private async drain(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
       while (this.queue.length > 0 && !this.stopped) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        try {
-          const result = await this.integrator.integrate(batch.map((p) => p.entry));
-          this.stats.batches++;
-          const info = { checkpoint: result.checkpoint, size: result.size, rootHash: result.rootHash };
-          result.entries.forEach((r, i) => {
-            if (r.duplicate) this.stats.duplicates++;
-            else this.stats.appended++;
-            batch[i]!.resolve({ ...r, batch: info });
-          });
-        } catch (e) {
-          this.stats.failedBatches++;
-          const fatal = e instanceof TreeHeadConflictError;
-          this.opts.log?.(`batch of ${batch.length} not integrated: ${(e as Error).message}`);
-          // Nothing of a failed batch was acknowledged; clients may resubmit (de-duplication makes it safe).
-          const err = new DomainError("UNAVAILABLE", "ERR_LOG_UNAVAILABLE", "the log could not commit the entry; retry", 2);
-          for (const p of batch) p.reject(err);
-          if (fatal) {
-            this.stop(err);
-            this.opts.onFatal?.(e as Error);
-            return;
-          }
-          // Back off briefly so a database or HSM outage does not spin.
+        await this.olderCommit;
+        if (this.backoff) {
+          // Back off briefly after a failed batch so a database or HSM outage does not spin.
+          this.backoff = false;
           await new Promise((r) => setTimeout(r, 200));
+          if (this.stopped) break;
         }
+        const batch = this.queue.splice(0, this.maxBatch);
+        let prepared: PreparedBatch;
+        try {
+          prepared = await this.integrator.prepare(batch.map((p) => p.entry));
+        } catch (e) {
+          this.fail(batch, e);
+          continue;
+        }
+        const committing = this.integrator.commitPrepared(prepared).then(
+          (result) => {
+            this.stats.batches++;
+            const info = { checkpoint: result.checkpoint, size: result.size, rootHash: result.rootHash };
+            for (const r of result.entries) {
+              if (r.duplicate) this.stats.duplicates++;
+              else this.stats.appended++;
+            }
+            // Answers wait for the checkpoint's file copy; the next batch does not.
+            void result.published.then(() => result.entries.forEach((r, i) => batch[i]!.resolve({ ...r, batch: info })));
+          },
+          (e: unknown) => this.fail(batch, e),
+        );
+        this.olderCommit = this.newerCommit;
+        this.newerCommit = committing;
       }
     } finally {
       this.running = false;
       if (this.queue.length > 0 && !this.stopped) this.schedule();
     }
+  }
+
+  private fail(batch: Pending[], e: unknown): void {
+    this.stats.failedBatches++;
+    const fatal = e instanceof TreeHeadConflictError;
+    if (!(e instanceof SpeculationLostError)) this.opts.log?.(`batch of ${batch.length} not integrated: ${(e as Error).message}`);
+    // Nothing of a failed batch was acknowledged; clients may resubmit (de-duplication makes it safe).
+    const err = new DomainError("UNAVAILABLE", "ERR_LOG_UNAVAILABLE", "the log could not commit the entry; retry", 2);
+    for (const p of batch) p.reject(err);
+    if (fatal && !this.stopped) {
+      this.stop(err);
+      this.opts.onFatal?.(e as Error);
+      return;
+    }
+    this.backoff = true;
   }
 
   /** Refuse new submissions and fail the queued ones. */
