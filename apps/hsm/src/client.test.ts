@@ -25,7 +25,7 @@ const sockPath = () => path.join(dir, `s${n++}.sock`);
 function memoryBackend() {
   const keys = new Map<string, { alg: "P-256" | "P-384"; priv: KeyObject; spki: Uint8Array }>();
   const registered = new Map<string, Uint8Array>();
-  const state = { delayMs: 0, hang: false, fail: undefined as HsmError | undefined, foreignSignature: false };
+  const state = { delayMs: 0, hang: false, fail: undefined as HsmError | undefined, foreignSignature: false, batches: [] as number[] };
   const backend: HsmBackend = {
     async ensureKey(label, algorithm) {
       const existing = keys.get(label);
@@ -53,6 +53,12 @@ function memoryBackend() {
         ? generateKeyPairSync("ec", { namedCurve: k.alg === "P-256" ? "prime256v1" : "secp384r1" }).privateKey
         : k.priv;
       return new Uint8Array(sign(hashAlg, data, { key: signer, dsaEncoding: "ieee-p1363" }));
+    },
+    async signDigests(label, digests) {
+      state.batches.push(digests.length);
+      const out: Uint8Array[] = [];
+      for (const d of digests) out.push(await backend.signDigest(label, d));
+      return out;
     },
     async listKeys() {
       return [...keys].map(([label, k]) => ({ label, algorithm: k.alg }));
@@ -317,6 +323,48 @@ describe("createHsmSigner (B6)", () => {
     const pinned = await c.publicKey("ca");
     const ok = await createHsmSigner(c, "ca", "P-256", { pinnedPublicKey: pinned.spki }).sign(data);
     expect(verifyEcdsaDer(pinned.spki, "P-256", data, ok)).toBe(true);
+  });
+
+  it("sends the signatures asked for in one tick as signBatch requests of at most 16, each verified; a failed batch fails them all", async () => {
+    const { backend, state, register } = memoryBackend();
+    const s = await serve(backend);
+    const signer = createHsmSigner(client(s.socketPath), "log", "P-256", { create: true });
+    await signer.publicKey();
+    const inputs = Array.from({ length: 40 }, () => register(randomBytes(16)));
+    const sigs = await Promise.all(inputs.map((d) => signer.sign(d)));
+    expect(state.batches).toEqual([16, 16, 8]);
+    const spki = await signer.publicKey();
+    expect(sigs.every((sig, i) => verifyEcdsaDer(spki, "P-256", inputs[i]!, sig))).toBe(true);
+    // One signature alone still goes as a plain sign request.
+    await signer.sign(inputs[0]!);
+    expect(state.batches).toEqual([16, 16, 8]);
+    // A foreign signature inside a batch is caught by the per-signature check (B6).
+    state.foreignSignature = true;
+    const codes = await Promise.all(inputs.slice(0, 3).map((d) => codeOf(signer.sign(d))));
+    expect(codes).toEqual(["ERR_HSM_SIGNATURE_INVALID", "ERR_HSM_SIGNATURE_INVALID", "ERR_HSM_SIGNATURE_INVALID"]);
+    state.foreignSignature = false;
+    state.fail = new HsmError("ERR_HSM_UNAVAILABLE", "token removed");
+    const failed = await Promise.all(inputs.slice(0, 3).map((d) => codeOf(signer.sign(d))));
+    expect(failed).toEqual(["ERR_HSM_UNAVAILABLE", "ERR_HSM_UNAVAILABLE", "ERR_HSM_UNAVAILABLE"]);
+  });
+
+  it("uses the verifier it is given for the self-check, and refuses when it says no", async () => {
+    const { backend, register } = memoryBackend();
+    const s = await serve(backend);
+    const seen: number[] = [];
+    let answer = true;
+    const signer = createHsmSigner(client(s.socketPath), "log", "P-256", {
+      create: true,
+      verify: async (spki, data, der) => {
+        seen.push(data.length);
+        return answer && verifyEcdsaDer(spki, "P-256", data, der);
+      },
+    });
+    const data = register(randomBytes(10));
+    await signer.sign(data);
+    expect(seen).toEqual([10]);
+    answer = false;
+    expect(await codeOf(signer.sign(data))).toBe("ERR_HSM_SIGNATURE_INVALID");
   });
 
   it("signs P-384 with SHA-384", async () => {

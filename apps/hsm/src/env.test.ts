@@ -33,6 +33,15 @@ describe("loadHsmEnv", () => {
     expect(env.softhsmConf).toBe("/etc/softhsm/softhsm2.conf");
   });
 
+  it("signs synchronously only with the SoftHSM2 module unless told otherwise, and refuses other values", () => {
+    expect(loadHsmEnv({}).syncSign).toBe(true);
+    expect(loadHsmEnv({ SIGNET_HSM_SYNC_SIGN: "false" }).syncSign).toBe(false);
+    const foreign = { SIGNET_HSM_MODULE: process.execPath, SIGNET_HSM_PIN: "1234" };
+    expect(loadHsmEnv(foreign).syncSign).toBe(false);
+    expect(loadHsmEnv({ ...foreign, SIGNET_HSM_SYNC_SIGN: "1" }).syncSign).toBe(true);
+    expect(code(() => loadHsmEnv({ SIGNET_HSM_SYNC_SIGN: "yes" }))).toBe("ERR_HSM_CONFIG");
+  });
+
   it("keeps the embedded mode when SOFTHSM2_CONF names the embedded conf", () => {
     const env = loadHsmEnv({ SIGNET_DATA_DIR: "/tmp/x", SOFTHSM2_CONF: "/tmp/x/hsm/softhsm2.conf" });
     expect(env.embedded).toBe(true);

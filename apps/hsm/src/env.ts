@@ -34,6 +34,8 @@ export interface HsmEnv {
   healthHost: "127.0.0.1";
   healthPort: number;
   poolSize: number;
+  /** SIGNET_HSM_SYNC_SIGN: C_Sign called synchronously (default true for the SoftHSM2 module only). */
+  syncSign: boolean;
 }
 
 /** The repository root, found from this file's location (apps/hsm/src/env.ts). */
@@ -105,6 +107,8 @@ export function loadHsmEnv(source: NodeJS.ProcessEnv = process.env): HsmEnv {
     healthHost: "127.0.0.1",
     healthPort: intVar(get, "SIGNET_HSM_HEALTH_PORT", 8082, 0, 65535),
     poolSize: intVar(get, "SIGNET_HSM_POOL_SIZE", 4, 1, 64),
+    // SoftHSM2 signs in memory, so its C_Sign cannot block: call it synchronously (see Pkcs11TokenOptions.syncSign).
+    syncSign: boolVar(get, "SIGNET_HSM_SYNC_SIGN", modulePath === DEFAULT_SOFTHSM_MODULE),
   };
 }
 
@@ -114,6 +118,14 @@ export function loadHsmEnv(source: NodeJS.ProcessEnv = process.env): HsmEnv {
  */
 export function applySoftHsmConf(env: HsmEnv): void {
   if (env.softhsmConf !== undefined) process.env.SOFTHSM2_CONF = env.softhsmConf;
+}
+
+function boolVar(get: (name: string) => string | undefined, name: string, fallback: boolean): boolean {
+  const raw = get(name);
+  if (raw === undefined) return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  fail(name, `must be true or false, got ${JSON.stringify(raw.slice(0, 20))}`);
 }
 
 function intVar(

@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { createPublicKey, randomBytes, verify } from "node:crypto";
+import { createHash, createPublicKey, randomBytes, verify } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -213,6 +213,16 @@ describe("the sidecar with a real SoftHSM2 token", () => {
       (x, i) => !verify(x.p384 ? "sha384" : "sha256", x.data, { key: x.p384 ? k384 : k256, dsaEncoding: "der" }, sigs[i]!),
     );
     expect(bad).toHaveLength(0);
+  });
+
+  it("signs a batch of digests in order on the token, and refuses the whole batch when one digest does not fit the key", async () => {
+    const key = createPublicKey({ key: Buffer.from((await client.publicKey("it-p-256")).spki), format: "der", type: "spki" });
+    const data = Array.from({ length: 64 }, () => randomBytes(20));
+    const raws = await client.signBatch("it-p-256", data.map((d) => createHash("sha256").update(d).digest()));
+    expect(raws).toHaveLength(64);
+    // Each raw r‖s verifies over its own input, so the answers are in request order.
+    expect(raws.every((raw, i) => verify("sha256", data[i]!, { key, dsaEncoding: "ieee-p1363" }, raw))).toBe(true);
+    expect(await codeOf(client.signBatch("it-p-256", [randomBytes(32), randomBytes(48)]))).toBe("ERR_HSM_BAD_REQUEST");
   });
 
   it("rejects a wrong secret with ERR_HSM_UNAUTHORIZED and unknown labels with ERR_HSM_KEY_NOT_FOUND", async () => {

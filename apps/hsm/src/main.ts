@@ -44,6 +44,7 @@ async function main(): Promise<void> {
     tokenLabel: env.tokenLabel,
     pin,
     poolSize: env.poolSize,
+    syncSign: env.syncSign,
     log,
   });
   running.token = token;

@@ -119,6 +119,20 @@ describe("session pool (B7)", () => {
     await token.close();
   });
 
+  it("signs a batch in order on one session, synchronously when configured, and refuses it whole for one bad digest", async () => {
+    for (const syncSign of [false, true]) {
+      const fake = new FakePkcs11();
+      const token = await open(fake, { syncSign });
+      await token.ensureKey("ca", "P-256");
+      const sigs = await token.signDigests("ca", Array.from({ length: 10 }, () => digest));
+      expect(sigs.map((s) => s.length)).toEqual(Array(10).fill(64));
+      expect(fake.syncSigns).toBe(syncSign ? 10 : 0);
+      expect(await codeOf(token.signDigests("ca", [digest, new Uint8Array(48)]))).toBe("ERR_HSM_BAD_REQUEST");
+      expect(fake.syncSigns).toBe(syncSign ? 10 : 0);
+      await token.close();
+    }
+  });
+
   it("refuses work beyond the queue bound instead of growing without limit", async () => {
     const fake = new FakePkcs11();
     const token = await open(fake, { poolSize: 1, maxQueue: 2 });

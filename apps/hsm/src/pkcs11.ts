@@ -33,6 +33,7 @@ export type Pkcs11Module = Pick<
   | "C_GetAttributeValue"
   | "C_GenerateKeyPairAsync"
   | "C_SignInit"
+  | "C_Sign"
   | "C_SignAsync"
 >;
 
@@ -133,6 +134,14 @@ export interface Pkcs11TokenOptions {
   poolSize?: number;
   /** Answer ERR_HSM_TIMEOUT when C_Sign has not returned after this long (default 5000 ms). */
   signTimeoutMs?: number;
+  /**
+   * Sign with the synchronous C_Sign on the event-loop thread instead of C_SignAsync on libuv's pool
+   * (default false). On these machines the thread hand-off costs more CPU than SoftHSM2's signature
+   * itself (about 140 µs against 56 µs per P-256 signature), so the embedded SoftHSM2 token uses it. Only for
+   * tokens whose C_Sign is pure computation: a C_Sign that blocks would stall the sidecar, and
+   * `signTimeoutMs` cannot interrupt it.
+   */
+  syncSign?: boolean;
   /** Key generation is slower on hardware tokens (default 30000 ms). */
   generateTimeoutMs?: number;
   /** Requests waiting for a free session beyond this are refused with ERR_HSM_UNAVAILABLE (default 1024). */
@@ -172,6 +181,8 @@ export interface Pkcs11Token {
   publicKey(label: string): Promise<PublicKeyInfo>;
   /** Raw CKM_ECDSA over a digest whose length matches the curve (32 for P-256, 48 for P-384); returns raw r‖s. */
   signDigest(label: string, digest: Uint8Array): Promise<Uint8Array>;
+  /** The same for several digests, in order, on one session (the key is looked up once). */
+  signDigests(label: string, digests: readonly Uint8Array[]): Promise<Uint8Array[]>;
   /** CKM_EDDSA (pure Ed25519, RFC 8032 §5.1.6) over a whole message; returns the 64-byte signature. */
   signMessage(label: string, message: Uint8Array): Promise<Uint8Array>;
   /** Every private key on the token whose curve Signet knows. */
@@ -251,6 +262,7 @@ class TokenImpl implements Pkcs11Token {
       generateTimeoutMs: options.generateTimeoutMs ?? 30_000,
       maxQueue: options.maxQueue ?? 1024,
       recoverIntervalMs: options.recoverIntervalMs ?? 1_000,
+      syncSign: options.syncSign ?? false,
     };
     this.log = options.log ?? (() => {});
     this.m = options.module ?? new pkcs11js.PKCS11();
@@ -304,29 +316,41 @@ class TokenImpl implements Pkcs11Token {
   }
 
   signDigest(label: string, digest: Uint8Array): Promise<Uint8Array> {
+    return this.signDigests(label, [digest]).then((sigs) => sigs[0]!);
+  }
+
+  signDigests(label: string, digests: readonly Uint8Array[]): Promise<Uint8Array[]> {
     return this.run(async (s) => {
       const k = this.resolveKey(s, label, true)!;
       if (k.curve.hash === undefined) {
         throw new HsmError("ERR_HSM_BAD_REQUEST", `key ${label} is ${k.curve.algorithm}: it signs messages, not digests`);
       }
       // Raw CKM_ECDSA truncates or pads whatever it is given; insist on the digest that pairs with the curve.
-      if (digest.length !== k.curve.size) {
-        throw new HsmError(
-          "ERR_HSM_BAD_REQUEST",
-          `key ${label} is ${k.curve.algorithm}: the digest must be ${k.curve.size} bytes, got ${digest.length}`,
-        );
+      for (const digest of digests) {
+        if (digest.length !== k.curve.size) {
+          throw new HsmError(
+            "ERR_HSM_BAD_REQUEST",
+            `key ${label} is ${k.curve.algorithm}: the digest must be ${k.curve.size} bytes, got ${digest.length}`,
+          );
+        }
       }
-      this.m.C_SignInit(s.handle, { mechanism: CK.CKM_ECDSA }, k.priv);
-      const sig = await this.bounded(
-        s,
-        this.m.C_SignAsync(s.handle, Buffer.from(digest), Buffer.alloc(2 * k.curve.size)),
-        this.opts.signTimeoutMs,
-        "C_Sign",
-      );
-      if (sig.length !== 2 * k.curve.size) {
-        throw new HsmError("ERR_HSM_UNAVAILABLE", `token returned a ${sig.length}-byte ECDSA signature`);
+      const out: Uint8Array[] = [];
+      for (const digest of digests) {
+        this.m.C_SignInit(s.handle, { mechanism: CK.CKM_ECDSA }, k.priv);
+        const sig = this.opts.syncSign
+          ? this.m.C_Sign(s.handle, Buffer.from(digest), Buffer.alloc(2 * k.curve.size))
+          : await this.bounded(
+              s,
+              this.m.C_SignAsync(s.handle, Buffer.from(digest), Buffer.alloc(2 * k.curve.size)),
+              this.opts.signTimeoutMs,
+              "C_Sign",
+            );
+        if (sig.length !== 2 * k.curve.size) {
+          throw new HsmError("ERR_HSM_UNAVAILABLE", `token returned a ${sig.length}-byte ECDSA signature`);
+        }
+        out.push(new Uint8Array(sig));
       }
-      return new Uint8Array(sig);
+      return out;
     });
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HsmError } from "./errors.ts";
 import {
+  MAX_BATCH_DIGESTS,
   MAX_REQUEST_LINE_BYTES,
   createLineReader,
   createSecretChecker,
@@ -99,6 +100,9 @@ describe("parseRequestLine: ops", () => {
     expect(s.ok && s.request.op === "sign" && Buffer.from(s.request.digest).equals(Buffer.alloc(32, 1))).toBe(true);
     const s48 = parse(req({ op: "sign", label: "ca", digest: Buffer.alloc(48, 2).toString("base64") }));
     expect(s48.ok).toBe(true);
+    const b = parse(req({ op: "signBatch", label: "log", digests: [digest32, Buffer.alloc(48, 2).toString("base64")] }));
+    expect(b.ok && b.request.op === "signBatch" && b.request.digests.map((d) => d.length)).toEqual([32, 48]);
+    expect(parse(req({ op: "signBatch", label: "log", digests: Array(MAX_BATCH_DIGESTS).fill(digest32) })).ok).toBe(true);
   });
 
   it.each([
@@ -124,6 +128,12 @@ describe("parseRequestLine: ops", () => {
     ["digest of 64 bytes", { op: "sign", label: "ca", digest: Buffer.alloc(64).toString("base64") }],
     ["digest as bytes array", { op: "sign", label: "ca", digest: [1, 2, 3] }],
     ["missing digest", { op: "sign", label: "ca" }],
+    ["empty batch", { op: "signBatch", label: "ca", digests: [] }],
+    ["batch over the cap", { op: "signBatch", label: "ca", digests: Array(MAX_BATCH_DIGESTS + 1).fill(digest32) }],
+    ["batch not an array", { op: "signBatch", label: "ca", digests: digest32 }],
+    ["batch with one bad digest", { op: "signBatch", label: "ca", digests: [digest32, Buffer.alloc(31).toString("base64")] }],
+    ["batch with a non-string", { op: "signBatch", label: "ca", digests: [digest32, 5] }],
+    ["batch with a single digest field", { op: "signBatch", label: "ca", digest: digest32 }],
   ])("%s → ERR_HSM_BAD_REQUEST with the id", (_name, fields) => {
     expect(failure(parse(req(fields)))).toEqual({ id: 7, code: "ERR_HSM_BAD_REQUEST" });
   });
@@ -175,6 +185,7 @@ describe("handleRequest", () => {
     signDigest: async () => {
       throw new Error("/secret/path: segfault details");
     },
+    signDigests: async (_label, digests) => digests.map((d) => Uint8Array.from(d).reverse()),
     listKeys: async () => [{ label: "ca", algorithm: "P-256" }],
     health: async () => ({ token: "signet", keys: ["ca"] }),
   };
@@ -187,6 +198,11 @@ describe("handleRequest", () => {
       algorithm: "P-256",
       publicKey: "AQID",
       created: true,
+    });
+    expect(await handleRequest({ id: 4, op: "signBatch", label: "ca", digests: [Uint8Array.of(1, 2), Uint8Array.of(3)] }, backend)).toEqual({
+      id: 4,
+      ok: true,
+      signatures: ["AgE=", "Aw=="],
     });
     expect(await handleRequest({ id: 2, op: "health" }, backend)).toEqual({ id: 2, ok: true, status: "ok", token: "signet", keys: ["ca"] });
     expect(await handleRequest({ id: 3, op: "publicKey", label: "x" }, backend)).toMatchObject({

@@ -6,7 +6,9 @@
  *   ← {"id":1,"ok":true,"signature":"<base64 raw r‖s>"}
  *   ← {"id":1,"ok":false,"code":"ERR_HSM_KEY_NOT_FOUND","message":"…"}
  *
- * Ops: ensureKey {label, algorithm}, publicKey {label}, sign {label, digest}, listKeys, health.
+ * Ops: ensureKey {label, algorithm}, publicKey {label}, sign {label, digest}, signBatch {label,
+ * digests: [base64, …]} (at most MAX_BATCH_DIGESTS, answered with `signatures` in the same order, all
+ * or nothing), listKeys, health.
  * This file has no PKCS#11 dependency: the client imports it too.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -15,6 +17,8 @@ import type { HsmErrorCode } from "./errors.ts";
 import { isEcdsaAlgorithm, isKeyLabel } from "./keys.ts";
 import type { EcdsaAlgorithm, KeyAlgorithm } from "./keys.ts";
 
+/** The most digests one signBatch request may carry (a batch of log entries' SETs fits easily). */
+export const MAX_BATCH_DIGESTS = 512;
 /** Requests longer than this (excluding the newline) are refused before parsing, and the connection is closed. */
 export const MAX_REQUEST_LINE_BYTES = 64 * 1024;
 /** The client's cap on a response line (listKeys is the largest). */
@@ -26,6 +30,7 @@ export type HsmRequest =
   | { id: RequestId; op: "ensureKey"; label: string; algorithm: EcdsaAlgorithm }
   | { id: RequestId; op: "publicKey"; label: string }
   | { id: RequestId; op: "sign"; label: string; digest: Uint8Array }
+  | { id: RequestId; op: "signBatch"; label: string; digests: Uint8Array[] }
   | { id: RequestId; op: "listKeys" }
   | { id: RequestId; op: "health" };
 
@@ -41,6 +46,7 @@ export interface HsmBackend {
   ensureKey(label: string, algorithm: EcdsaAlgorithm): Promise<{ algorithm: KeyAlgorithm; spki: Uint8Array; created: boolean }>;
   publicKey(label: string): Promise<{ algorithm: KeyAlgorithm; spki: Uint8Array }>;
   signDigest(label: string, digest: Uint8Array): Promise<Uint8Array>;
+  signDigests(label: string, digests: readonly Uint8Array[]): Promise<Uint8Array[]>;
   listKeys(): Promise<KeyListing[]>;
   health(): Promise<{ token: string; keys: string[] }>;
 }
@@ -53,6 +59,7 @@ const OP_FIELDS: Readonly<Record<HsmOp, readonly string[]>> = {
   ensureKey: ["label", "algorithm"],
   publicKey: ["label"],
   sign: ["label", "digest"],
+  signBatch: ["label", "digests"],
   listKeys: [],
   health: [],
 };
@@ -114,6 +121,18 @@ export function parseRequestLine(line: Uint8Array, checkSecret: (candidate: unkn
       if (!digest || !DIGEST_LENGTHS.has(digest.length)) return bad(id, "digest must be canonical base64 of 32 or 48 bytes");
       return { ok: true, request: { id, op: "sign", label: o.label, digest } };
     }
+    case "signBatch": {
+      if (!isKeyLabel(o.label)) return bad(id, "label must match [A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
+      const list = o.digests;
+      if (!Array.isArray(list) || list.length < 1 || list.length > MAX_BATCH_DIGESTS) return bad(id, `digests must be an array of 1-${MAX_BATCH_DIGESTS} digests`);
+      const digests: Uint8Array[] = [];
+      for (const d of list) {
+        const digest = decodeBase64Strict(d, 64);
+        if (!digest || !DIGEST_LENGTHS.has(digest.length)) return bad(id, "each digest must be canonical base64 of 32 or 48 bytes");
+        digests.push(digest);
+      }
+      return { ok: true, request: { id, op: "signBatch", label: o.label, digests } };
+    }
   }
 }
 
@@ -131,6 +150,8 @@ export async function handleRequest(req: HsmRequest, backend: HsmBackend): Promi
       }
       case "sign":
         return { id: req.id, ok: true, signature: b64(await backend.signDigest(req.label, req.digest)) };
+      case "signBatch":
+        return { id: req.id, ok: true, signatures: (await backend.signDigests(req.label, req.digests)).map(b64) };
       case "listKeys":
         return { id: req.id, ok: true, keys: await backend.listKeys() };
       case "health": {

@@ -54,6 +54,7 @@ export class FakePkcs11 {
   /** While true, C_SignAsync calls hang until releaseStalled(). */
   stall = false;
   loginCalls = 0;
+  syncSigns = 0;
   openCalls = 0;
   initializeCalls = 0;
   /** Two operations overlapping on one session: must stay 0. */
@@ -245,6 +246,15 @@ export class FakePkcs11 {
     if (o.cls !== CK.CKO_PRIVATE_KEY) throw ckError("CKR_KEY_HANDLE_INVALID");
     this.begin(s, "sign");
     s.signKey = o;
+  }
+
+  C_Sign(h: Buffer, _data: Buffer, out: Buffer): Buffer {
+    const s = this.session(h);
+    if (s.active !== "sign") throw ckError("CKR_OPERATION_NOT_INITIALIZED");
+    this.syncSigns++;
+    s.active = null;
+    s.signKey = null;
+    return randomBytes(out.length);
   }
 
   C_SignAsync(h: Buffer, _data: Buffer, out: Buffer): Promise<Buffer> {

@@ -215,7 +215,6 @@ describe("log engine (PostgreSQL + SoftHSM2)", () => {
     expect(rd.entries.map((r) => [r.entry.index, r.duplicate])).toEqual([[3n, true], [4n, false]]);
     expect(rd.size).toBe(5n);
     expect(rc.entries.every((r) => r.attestation === undefined)).toBe(true);
-    await rd.published;
     await fsck();
     rmSync(dir, { recursive: true, force: true });
   });
