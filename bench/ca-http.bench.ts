@@ -6,6 +6,11 @@
  * the api verifies the token, signs the precertificate and the certificate with the HSM (SoftHSM2 via
  * the sidecar), and logs the precertificate in Signet's CT log before embedding the SCT. Reference in
  * the same run: the raw HSM signing rate through the sidecar. Goal (issue 5): ≥ 500 issuances/s, p99 ≤ 50 ms.
+ *
+ * Two phases: 32 clients back to back (closed loop) give the most issuances/s; their latency is only
+ * 32 / rate (Little's law), so it says how long the queue is, not how fast an issuance is. Then requests
+ * arrive on a fixed schedule at BENCH_CA_RATE/s (default 500, open loop, latency measured from each
+ * request's scheduled time so a stall is not hidden): that gives the p99 at the goal's rate.
  */
 import crypto from "node:crypto";
 import http from "node:http";
@@ -22,6 +27,7 @@ import { startApiProcess } from "./lib/api-process.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = 32;
+const RATE = Number(process.env.BENCH_CA_RATE ?? 500);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 
 function post(agent: http.Agent, port: number, body: string): Promise<number> {
@@ -39,18 +45,23 @@ async function main() {
   const tmp = mkdtempSync(path.join(os.tmpdir(), "signet-bench-ca-"));
   chmodSync(tmp, 0o755);
   const cluster = createCluster({ dir: path.join(tmp, "pg"), port: await freePort() });
-  await cluster.start();
-  const url = await cluster.ensureDatabase("bench");
-  await migrate(url);
-  const hsm = await startTestHsm();
-  const idp = await startTestIdp();
-  const api = await startApiProcess({ DATABASE_URL: url, SIGNET_DATA_DIR: hsm.dataDir, SIGNET_IDP_ISSUER: idp.issuer }, { quiet: true });
-  const port = api.port;
+  let hsm: Awaited<ReturnType<typeof startTestHsm>> | undefined;
+  let idp: Awaited<ReturnType<typeof startTestIdp>> | undefined;
+  let api: Awaited<ReturnType<typeof startApiProcess>> | undefined;
+  // Everything started is stopped again even when a later step fails (an api that does not start
+  // used to leave the cluster and the HSM sidecar running).
   try {
+    await cluster.start();
+    const url = await cluster.ensureDatabase("bench");
+    await migrate(url);
+    const sidecar = (hsm = await startTestHsm());
+    const provider = (idp = await startTestIdp());
+    api = await startApiProcess({ DATABASE_URL: url, SIGNET_DATA_DIR: sidecar.dataDir, SIGNET_IDP_ISSUER: provider.issuer }, { quiet: true });
+    const port = api.port;
     // Requests prepared ahead: tokens for 50 identities, a fresh key and proof per request.
     const emails = Array.from({ length: 50 }, (_, i) => `bench${i}@example.test`);
-    const tokens = await Promise.all(emails.map((email) => idp.token({ email, ttlSeconds: 3600 })));
-    const n = Math.ceil(SECONDS * 1500);
+    const tokens = await Promise.all(emails.map((email) => provider.token({ email, ttlSeconds: 3600 })));
+    const n = Math.ceil(SECONDS * 1500) + Math.ceil(SECONDS * RATE);
     const bodies = Array.from({ length: n }, (_, i) => {
       const key = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
       const email = emails[i % emails.length]!;
@@ -62,6 +73,7 @@ async function main() {
         },
       });
     });
+    const openBodies = bodies.splice(bodies.length - Math.ceil(SECONDS * RATE));
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
     await Promise.all(bodies.splice(0, 64).map((b) => post(agent, port, b))); // warm-up: JWKS, JIT, sessions
     const latencies: number[] = [];
@@ -85,13 +97,39 @@ async function main() {
     const cpu = describeCpu(cpuBefore, cpuByComponent(), statuses.get(200) ?? 0, elapsed);
     agent.destroy();
 
+    // Open loop: request i is due at t0 + i / RATE whatever happened to the ones before it.
+    const openAgent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+    await Promise.all(openBodies.splice(0, 16).map((b) => post(openAgent, port, b))); // open the first sockets
+    const openLatencies: number[] = [];
+    const openStatuses = new Map<number, number>();
+    const openCpuBefore = cpuByComponent();
+    const t0 = performance.now();
+    const inflight: Promise<void>[] = [];
+    for (let sent = 0; sent < openBodies.length; ) {
+      const due = Math.min(openBodies.length, Math.floor(((performance.now() - t0) / 1000) * RATE) + 1);
+      for (; sent < due; sent++) {
+        const scheduled = t0 + (sent / RATE) * 1000;
+        inflight.push(
+          post(openAgent, port, openBodies[sent]!).then((status) => {
+            openLatencies.push(performance.now() - scheduled);
+            openStatuses.set(status, (openStatuses.get(status) ?? 0) + 1);
+          }),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await Promise.all(inflight);
+    const openElapsed = (performance.now() - t0) / 1000;
+    const openCpu = describeCpu(openCpuBefore, cpuByComponent(), openStatuses.get(200) ?? 0, openElapsed);
+    openAgent.destroy();
+
     // Reference: raw P-256 signatures through the sidecar, concurrency 16, same machine, same run.
     const digest = crypto.randomBytes(32);
     let signs = 0;
     const sEnd = performance.now() + 3000;
     await Promise.all(Array.from({ length: 16 }, async () => {
       while (performance.now() < sEnd) {
-        await hsm.client.sign("ca-intermediate", digest);
+        await sidecar.client.sign("ca-intermediate", digest);
         signs++;
       }
     }));
@@ -99,15 +137,18 @@ async function main() {
     console.log("");
     console.log(`CA bench — ${CONCURRENCY} concurrent HTTP clients, ${SECONDS} s, ${os.cpus().length} cores (api, PostgreSQL, HSM sidecar, IdP and this client on one machine)`);
     console.log(`  issuances over HTTP (token check, PoP, precert + CT log entry + SCT, HSM-signed cert): ${Math.round((statuses.get(200) ?? 0) / elapsed).toLocaleString()}/s   [goal ≥ 500/s]`);
-    console.log(`  issuance latency: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms   [goal p99 ≤ 50 ms]`);
+    console.log(`  issuance latency with ${CONCURRENCY} requests always queued: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms`);
     console.log(`  responses: ${[...statuses].map(([s, c]) => `${s}×${c}`).join(", ")}`);
     console.log(`  CPU per issuance: ${cpu}`);
+    console.log(`  at a fixed ${RATE}/s arrival rate (open loop, ${openBodies.length} requests): ${Math.round((openStatuses.get(200) ?? 0) / openElapsed).toLocaleString()}/s answered, latency p50 ${pct(openLatencies, 50).toFixed(1)} ms, p99 ${pct(openLatencies, 99).toFixed(1)} ms   [goal p99 ≤ 50 ms]`);
+    console.log(`  responses: ${[...openStatuses].map(([s, c]) => `${s}×${c}`).join(", ")}`);
+    console.log(`  CPU per issuance: ${openCpu}`);
     console.log(`  reference, raw HSM P-256 signatures through the sidecar: ${Math.round(signs / 3).toLocaleString()}/s`);
   } finally {
-    await api.stop();
-    await idp.stop();
-    await hsm.stop();
-    await cluster.stop();
+    await api?.stop();
+    await idp?.stop();
+    await hsm?.stop();
+    await cluster.stop().catch(() => {});
     rmSync(tmp, { recursive: true, force: true });
   }
 }

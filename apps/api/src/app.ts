@@ -24,6 +24,7 @@ import { createApiServer } from "./http/server.ts";
 import { Router } from "./http/router.ts";
 import { registerRekorV1 } from "./rest/rekor-v1.ts";
 import { createEntryPool } from "./services/log/entries/pool.ts";
+import { createCertificateRecorder } from "./services/ca/records.ts";
 import { registerRekorV2 } from "./rest/rekor-v2.ts";
 import { registerFulcio } from "./rest/fulcio.ts";
 import { registerTsa } from "./rest/tsa.ts";
@@ -98,20 +99,18 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
     sequencer,
     log: (l) => logLine(`ct: ${l}`),
   });
-  const ct = await createEngineCtLog(ctLog, createHsmSigner(hsm, KEY_LABELS.ctLog, "P-256", pinned(KEY_LABELS.ctLog)));
+  // The CA verifies every SCT and certificate signature against the pinned keys itself (issue.ts), so
+  // these two signers skip their own, identical check: one verification per signature, not two.
+  const ct = await createEngineCtLog(ctLog, createHsmSigner(hsm, KEY_LABELS.ctLog, "P-256", { ...pinned(KEY_LABELS.ctLog), selfCheck: false }));
 
   const intermediateAlg = ceremony.intermediate.cert.publicKey.kind === "ecdsa" && ceremony.intermediate.cert.publicKey.curve === "P-384" ? "P-384" : "P-256";
   const ca = createCertificateAuthority({
     rootCert: ceremony.root.der,
     intermediateCert: ceremony.intermediate.der,
-    signer: createHsmSigner(hsm, KEY_LABELS.caIntermediate, intermediateAlg, pinned(KEY_LABELS.caIntermediate)),
+    signer: createHsmSigner(hsm, KEY_LABELS.caIntermediate, intermediateAlg, { ...pinned(KEY_LABELS.caIntermediate), selfCheck: false }),
     ctLog: ct,
     ctLogPublicKey: ct.spki,
-    recordCertificate: async (r) => {
-      await db.issuedCertificate.create({
-        data: { serial: r.serialNumber, fingerprint: r.fingerprint, identity: r.identity, issuer: r.issuer, notBefore: r.notBefore, notAfter: r.notAfter, der: Buffer.from(r.der) },
-      });
-    },
+    recordCertificate: createCertificateRecorder(db),
   });
   const tsa = createTimestampAuthority({
     signer: createHsmSigner(hsm, KEY_LABELS.tsa, "P-256", pinned(KEY_LABELS.tsa)),

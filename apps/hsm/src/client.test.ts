@@ -348,6 +348,18 @@ describe("createHsmSigner (B6)", () => {
     expect(failed).toEqual(["ERR_HSM_UNAVAILABLE", "ERR_HSM_UNAVAILABLE", "ERR_HSM_UNAVAILABLE"]);
   });
 
+  it("skips its own check only when told the caller verifies (selfCheck: false), and still checks the length", async () => {
+    const { backend, state, register } = memoryBackend();
+    const s = await serve(backend);
+    const data = register(randomBytes(10));
+    state.foreignSignature = true;
+    const checked = createHsmSigner(client(s.socketPath), "ca", "P-256", { create: true });
+    expect(await codeOf(checked.sign(data))).toBe("ERR_HSM_SIGNATURE_INVALID");
+    const unchecked = createHsmSigner(client(s.socketPath), "ca", "P-256", { selfCheck: false });
+    const der = await unchecked.sign(data);
+    expect(verifyEcdsaDer(await unchecked.publicKey(), "P-256", data, der)).toBe(false);
+  });
+
   it("uses the verifier it is given for the self-check, and refuses when it says no", async () => {
     const { backend, register } = memoryBackend();
     const s = await serve(backend);

@@ -312,6 +312,12 @@ export interface HsmSignerOptions {
    * whatever it is, a signature is returned only when it answers true.
    */
   verify?: (spki: Uint8Array, data: Uint8Array, der: Uint8Array) => boolean | Promise<boolean>;
+  /**
+   * Default true. False only for a caller that verifies every signature it gets against the same
+   * pinned key itself before using it (the CA checks each certificate, precertificate and SCT
+   * signature), so that each signature is verified once rather than twice. The length check stays.
+   */
+  selfCheck?: boolean;
 }
 
 /**
@@ -382,6 +388,7 @@ export function createHsmSigner(
         throw new HsmError("ERR_HSM_SIGNATURE_INVALID", `HSM returned a ${raw.length}-byte signature for ${algorithm}`);
       }
       const der = rawToDerSignature(raw);
+      if (options.selfCheck === false) return der;
       const valid = options.verify ? (await options.verify(spki, data, der)) === true : verifyEcdsaDer(key, algorithm, data, der);
       if (!valid) {
         throw new HsmError("ERR_HSM_SIGNATURE_INVALID", `HSM signature by ${label} does not verify under its public key`);

@@ -16,6 +16,11 @@ export interface PrecertificateSubmission {
   readonly precertificate: Uint8Array;
   /** The issuing chain, DER: intermediate, then root. */
   readonly chain: readonly Uint8Array[];
+  /**
+   * What the precertificate says, for a log's search columns, from the CA that encoded it: the SAN
+   * value and the Fulcio issuer extension. A log may read them from `precertificate` instead.
+   */
+  readonly search?: { readonly identity: string; readonly issuer?: string };
 }
 
 /** A CT log that returns an SCT for a precertificate. */

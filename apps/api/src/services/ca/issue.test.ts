@@ -11,12 +11,12 @@ import { OID } from "@signet/crypto/asn1/oid";
 import { parseSpki } from "@signet/crypto/keys";
 import { toPem } from "@signet/crypto/pem";
 import { findExtension, parseCertificate, type Certificate } from "@signet/crypto/x509/certificate";
-import { FULCIO_OIDS, readFulcioExtensions, readFulcioIssuer } from "@signet/crypto/x509/fulcio-extensions";
+import { FULCIO_OIDS, readFulcioExtensions, readFulcioIssuer, readSignerIdentity } from "@signet/crypto/x509/fulcio-extensions";
 import { precertificateTbs, verifyEmbeddedScts } from "@signet/crypto/x509/sct";
 import { createMemorySigner, type Signer } from "@signet/hsm/signer";
 import type { VerifiedIdentity } from "../oidc/identity.ts";
-import { createMemoryCtLog, type CtLog, type MemoryCtLog } from "./ct-log.ts";
-import { createCertificateAuthority, type CertificateAuthority, type CertificateAuthorityOptions, type CertificateRecord } from "./issue.ts";
+import { createMemoryCtLog, type CtLog, type MemoryCtLog, type PrecertificateSubmission } from "./ct-log.ts";
+import { createCertificateAuthority, verifyEcdsaInline, type CertificateAuthority, type CertificateAuthorityOptions, type CertificateRecord, type EcdsaVerifier } from "./issue.ts";
 import { checkLeafProfile } from "./profile.ts";
 import { createTestCa, type TestCa } from "./testing.ts";
 
@@ -376,6 +376,101 @@ describe("issue: failing closed (SECURITY.md B5, B6, G-S1)", () => {
     const real = testCa.signer("ca-intermediate");
     const wrongBytes: Signer = { ...real, sign: (data) => real.sign(Uint8Array.from([...data, 0])) };
     expect(await rejection(makeCa({ signer: wrongBytes }).issue(request()))).toBe("ERR_CA_SIGNATURE_SELF_CHECK_FAILED");
+  });
+
+  it("self-checks every CA signature exactly where it matters: a signer that skips its own check is still caught", async () => {
+    // A signer that does no verification of its own and signs the wrong bytes on the second call
+    // (the final certificate): only the CA's check stands between it and a bad certificate.
+    const real = testCa.store.keys.get("ca-intermediate")!;
+    let calls = 0;
+    const unchecked: Signer = {
+      algorithm: "P-256",
+      publicKey: async () => real.spki.slice(),
+      sign: async (data) => new Uint8Array(sign("sha256", ++calls === 2 ? Uint8Array.from([...data, 1]) : data, { key: real.privateKey, dsaEncoding: "der" })),
+    };
+    const recorded: CertificateRecord[] = [];
+    expect(await rejection(makeCa({ signer: unchecked, recordCertificate: async (r) => void recorded.push(r) }).issue(request()))).toBe("ERR_CA_SIGNATURE_SELF_CHECK_FAILED");
+    expect(calls).toBe(2);
+    expect(recorded).toHaveLength(0);
+    // A signature that is not DER at all.
+    const garbage: Signer = { ...unchecked, sign: async () => Uint8Array.of(0x30, 0x00) };
+    expect(await rejection(makeCa({ signer: garbage }).issue(request()))).toBe("ERR_CA_SIGNATURE_SELF_CHECK_FAILED");
+  });
+
+  it("checks each CA and SCT signature exactly once, through the configured verifier, and fails closed on it", async () => {
+    const calls: { spki: string; hash: string }[] = [];
+    const counting: EcdsaVerifier = (spki, hash, data, signature) => {
+      calls.push({ spki: Buffer.from(spki).toString("hex"), hash });
+      return verifyEcdsaInline(spki, hash, data, signature);
+    };
+    const ctKey = await ctSigner.publicKey();
+    await makeCa({ verifyEcdsa: counting, ctLogPublicKey: ctKey }).issue(request());
+    const intermediate = Buffer.from(testCa.ceremony.intermediate.cert.publicKey.spki).toString("hex");
+    // precertificate, SCT, final certificate
+    expect(calls).toEqual([
+      { spki: intermediate, hash: "sha256" },
+      { spki: Buffer.from(ctKey).toString("hex"), hash: "sha256" },
+      { spki: intermediate, hash: "sha256" },
+    ]);
+    for (const verifyEcdsa of [
+      () => false,
+      async () => false,
+      () => "yes" as unknown as boolean,
+      () => {
+        throw new Error("worker died");
+      },
+      () => Promise.reject(new Error("worker died")),
+    ] satisfies EcdsaVerifier[]) {
+      const recorded: CertificateRecord[] = [];
+      expect(await rejection(makeCa({ verifyEcdsa, recordCertificate: async (r) => void recorded.push(r) }).issue(request()))).toBe("ERR_CA_SIGNATURE_SELF_CHECK_FAILED");
+      expect(recorded).toHaveLength(0);
+    }
+    // Only the SCT check failing: the SCT is refused.
+    const sctOnly: EcdsaVerifier = (spki, hash, data, signature) => Buffer.from(spki).equals(Buffer.from(ctKey)) ? false : verifyEcdsaInline(spki, hash, data, signature);
+    expect(await rejection(makeCa({ verifyEcdsa: sctOnly, ctLogPublicKey: ctKey }).issue(request()))).toBe("ERR_CA_SCT_INVALID");
+  });
+
+  it("verifyEcdsaInline refuses wrong signatures, keys and garbage on both curves", () => {
+    for (const namedCurve of ["prime256v1", "secp384r1"] as const) {
+      const hash = namedCurve === "prime256v1" ? "sha256" : "sha384";
+      const k = generateKeyPairSync("ec", { namedCurve });
+      const other = generateKeyPairSync("ec", { namedCurve });
+      const spki = new Uint8Array(k.publicKey.export({ format: "der", type: "spki" }));
+      const data = Buffer.from("tbs bytes");
+      const sig = sign(hash, data, { key: k.privateKey, dsaEncoding: "der" });
+      expect(verifyEcdsaInline(spki, hash, data, sig)).toBe(true);
+      expect(verifyEcdsaInline(spki, hash, Buffer.from("other bytes"), sig)).toBe(false);
+      expect(verifyEcdsaInline(new Uint8Array(other.publicKey.export({ format: "der", type: "spki" })), hash, data, sig)).toBe(false);
+      expect(verifyEcdsaInline(spki, hash, data, Uint8Array.of(0x30, 0))).toBe(false);
+      expect(verifyEcdsaInline(Uint8Array.of(1, 2, 3), hash, data, sig)).toBe(false);
+    }
+  });
+
+  it("self-checks with a P-384 intermediate too, and issues with it", async () => {
+    const p384 = await createTestCa({ intermediateAlgorithm: "P-384" });
+    try {
+      const ctLogPublicKey = await ctSigner.publicKey();
+      const make = (signer: Signer) =>
+        createCertificateAuthority({ rootCert: p384.ceremony.root.der, intermediateCert: p384.ceremony.intermediate.der, signer, ctLog, ctLogPublicKey });
+      const good = await make(p384.signer("ca-intermediate")).issue(request());
+      const leaf = parseCertificate(good.certificate);
+      checkLeafProfile(leaf, [p384.ceremony.intermediate.cert, p384.ceremony.root.cert]);
+      expect(new X509Certificate(good.certificate).verify(createPublicKey({ key: Buffer.from(p384.ceremony.intermediate.cert.publicKey.spki), format: "der", type: "spki" }))).toBe(true);
+      const real = p384.signer("ca-intermediate");
+      const wrongBytes: Signer = { ...real, sign: (data) => real.sign(Uint8Array.from([...data, 0])) };
+      expect(await rejection(make(wrongBytes).issue(request()))).toBe("ERR_CA_SIGNATURE_SELF_CHECK_FAILED");
+    } finally {
+      rmSync(p384.dir, { recursive: true, force: true });
+    }
+  });
+
+  it("hands the CT log the identity and issuer the precertificate carries", async () => {
+    const seen: PrecertificateSubmission[] = [];
+    const spy: CtLog = { submitPrecertificate: async (s) => (seen.push(s), ctLog.submitPrecertificate(s)) };
+    await makeCa({ ctLog: spy }).issue(request());
+    const [s] = seen;
+    const pre = parseCertificate(s!.precertificate);
+    expect(s!.search).toEqual({ identity: readSignerIdentity(pre), issuer: readFulcioIssuer(pre) });
   });
 
   it("refuses to start with a signer for another curve or a chain that does not link", () => {

@@ -4,17 +4,19 @@
  * intermediate key in the HSM and self-verified against the pinned intermediate public key before it
  * leaves (SECURITY.md B1, B2, B4, B6; G-S1).
  */
-import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, hash as digestOf, verify, type KeyObject } from "node:crypto";
 import type { Signer } from "@signet/hsm/signer";
+import { verifyPrehashed } from "@signet/native";
 import { parseCertificate, type Certificate } from "@signet/crypto/x509/certificate";
 import { OID } from "@signet/crypto/asn1/oid";
+import { FULCIO_OIDS } from "@signet/crypto/x509/fulcio-extensions";
 import { toPem } from "@signet/crypto/pem";
 import { DomainError } from "../../errors.ts";
 import type { VerifiedIdentity } from "../oidc/identity.ts";
 import { LEAF_MAX_VALIDITY_MS, createLeafEncoder, encodeCertificate, randomSerialNumber, type CaKeyAlgorithm, type LeafEncoder } from "./certificate.ts";
-import { parseSct, sctSignatureInput, type CtLog } from "./ct-log.ts";
+import { parseSct, sctSignatureInput, type CtLog, type SctFields } from "./ct-log.ts";
 import { verifyCertificationRequest, verifyChallengeSignature, type ProofOfPossession } from "./proof.ts";
-import { checkLeafPublicKey, type CheckedPublicKey } from "./public-key.ts";
+import { checkLeafPublicKey, isCanonicalEcSpki, type CheckedPublicKey } from "./public-key.ts";
 
 /** What the CA records for every certificate it issues (the lead stores it: IssuedCertificate). */
 export interface CertificateRecord {
@@ -47,6 +49,38 @@ export interface CertificateAuthorityOptions {
   validityMs?: number;
   /** When given, every SCT's signature is checked against this CT log key (SPKI DER) before it is embedded. */
   ctLogPublicKey?: Uint8Array;
+  /**
+   * Where the signature checks (B6 self-check, SCT) run: e.g. the api's worker pool, so that they do not
+   * queue behind request handling on the main thread. It must answer whether the DER ECDSA `signature`
+   * over `data` verifies under `spki` with `hash`; anything but `true` (false, a throw, a rejection)
+   * refuses the signature. Default: OpenSSL on this thread (@signet/native for P-256, Node for P-384).
+   */
+  verifyEcdsa?: EcdsaVerifier;
+}
+
+/** Checks a DER ECDSA signature over `data` (hashed with `hash`) under an SPKI key. */
+export type EcdsaVerifier = (spki: Uint8Array, hash: "sha256" | "sha384", data: Uint8Array, signature: Uint8Array) => boolean | Promise<boolean>;
+
+/**
+ * The default EcdsaVerifier: P-256 through OpenSSL's ECDSA_verify on the SPKI (@signet/native, ~63 µs,
+ * no KeyObject per call), other keys through Node's crypto.verify. False for anything malformed.
+ */
+export function verifyEcdsaInline(spki: Uint8Array, hash: "sha256" | "sha384", data: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    if (hash === "sha256" && isCanonicalEcSpki(spki)) return verifyPrehashed(spki, digestOf(hash, data, "buffer"), signature, hash);
+    return verify(hash, data, { key: cachedKey(spki), dsaEncoding: "der" }, signature);
+  } catch {
+    return false;
+  }
+}
+
+async function isVerified(verifier: EcdsaVerifier, spki: Uint8Array, hash: "sha256" | "sha384", data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  try {
+    // Fail closed: only a literal `true` counts.
+    return (await verifier(spki, hash, data, signature)) === true;
+  } catch {
+    return false;
+  }
 }
 
 export interface IssueRequest {
@@ -91,12 +125,25 @@ function toKey(spki: Uint8Array): KeyObject {
   return createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" });
 }
 
+// Only the CA's own few keys (intermediate, CT log) are verified against: decode each once.
+const keyCache = new Map<string, KeyObject>();
+function cachedKey(spki: Uint8Array): KeyObject {
+  const id = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString("base64");
+  let key = keyCache.get(id);
+  if (key === undefined) {
+    key = toKey(spki);
+    if (keyCache.size >= 16) keyCache.clear();
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
 function startupError(message: string): Error {
   return Object.assign(new Error(message), { code: "ERR_CA_CONFIG_INVALID" });
 }
 
 /** Check the pinned chain once: the intermediate is a pathLen-0 code-signing CA issued by the root. */
-function checkChain(root: Certificate, intermediate: Certificate): { algorithm: CaKeyAlgorithm; key: KeyObject } {
+function checkChain(root: Certificate, intermediate: Certificate): { algorithm: CaKeyAlgorithm } {
   const pub = intermediate.publicKey;
   if (pub.kind !== "ecdsa" || (pub.curve !== "P-256" && pub.curve !== "P-384")) throw startupError("the intermediate key must be ECDSA P-256 or P-384");
   if (!intermediate.basicConstraints?.ca || intermediate.basicConstraints.pathLen !== 0) throw startupError("the intermediate must be a CA with pathLen 0");
@@ -109,7 +156,9 @@ function checkChain(root: Certificate, intermediate: Certificate): { algorithm: 
   if (!verify(alg.hash.replace("-", "").toLowerCase(), intermediate.tbs, { key: toKey(root.publicKey.spki), dsaEncoding: "der" }, intermediate.signature)) {
     throw startupError("the intermediate's signature does not verify under the root key");
   }
-  return { algorithm: pub.curve, key: toKey(pub.spki) };
+  // OpenSSL refuses a point off the curve: better at start than as a failed self-check on every issuance.
+  toKey(pub.spki);
+  return { algorithm: pub.curve };
 }
 
 function signerUnavailable(e: unknown): DomainError {
@@ -126,7 +175,7 @@ function signerUnavailable(e: unknown): DomainError {
 export function createCertificateAuthority(options: CertificateAuthorityOptions): CertificateAuthority {
   const root = parseCertificate(options.rootCert);
   const intermediate = parseCertificate(options.intermediateCert);
-  const { algorithm, key: pinnedKey } = checkChain(root, intermediate);
+  const { algorithm } = checkChain(root, intermediate);
   if (options.signer.algorithm !== algorithm) throw startupError(`the signer is ${options.signer.algorithm} but the intermediate key is ${algorithm}`);
   const validityMs = options.validityMs ?? LEAF_MAX_VALIDITY_MS;
   if (!(validityMs >= 60_000 && validityMs <= LEAF_MAX_VALIDITY_MS)) throw startupError("leaf validity must be between 1 and 10 minutes");
@@ -136,8 +185,13 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
   const issuerKeyHash = new Uint8Array(createHash("sha256").update(intermediate.publicKey.spki).digest());
   const chainDer = [intermediate.der, root.der] as const;
   const trustBundle = [toPem(intermediate.der, "CERTIFICATE"), toPem(root.der, "CERTIFICATE")];
-  const ctKey = options.ctLogPublicKey === undefined ? undefined : toKey(options.ctLogPublicKey);
+  const intermediateSpki = intermediate.publicKey.spki;
+  // Decoded here only so that an unusable key fails at start; SCTs are checked on the SPKI bytes.
+  if (options.ctLogPublicKey !== undefined) toKey(options.ctLogPublicKey);
+  const ctSpki = options.ctLogPublicKey === undefined ? undefined : new Uint8Array(options.ctLogPublicKey);
   const ctLogId = options.ctLogPublicKey === undefined ? undefined : createHash("sha256").update(options.ctLogPublicKey).digest();
+
+  const verifier = options.verifyEcdsa ?? verifyEcdsaInline;
 
   /** Sign a TBS through the HSM and check the signature under the pinned intermediate key (B6). */
   async function signTbs(tbs: Uint8Array): Promise<Uint8Array> {
@@ -147,7 +201,8 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
     } catch (e) {
       throw signerUnavailable(e);
     }
-    if (!verify(hash, tbs, { key: pinnedKey, dsaEncoding: "der" }, signature)) {
+    // B6: against the pinned intermediate key, whatever the signer says it checked itself.
+    if (!(await isVerified(verifier, intermediateSpki, hash, tbs, signature))) {
       throw new DomainError("UNAVAILABLE", "ERR_CA_SIGNATURE_SELF_CHECK_FAILED", "the CA signature does not verify under the pinned intermediate key", 5);
     }
     return encodeCertificate(tbs, encoder.signatureAlgorithm, signature);
@@ -195,22 +250,27 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
       });
 
       const precertificate = await signTbs(prepared.precertificateTbs());
+      // The Fulcio issuer extension as readFulcioIssuer would read it back (.1.8, else .1.1).
+      const issuerExtension = identity.extensions[FULCIO_OIDS.issuer] ?? identity.extensions[FULCIO_OIDS.issuerV1];
+      const search = { identity: identity.san.value, ...(issuerExtension !== undefined ? { issuer: issuerExtension } : {}) };
       const tbsWithoutSct = prepared.tbsWithoutSct();
       let sct: Uint8Array;
       try {
-        sct = await options.ctLog.submitPrecertificate({ tbsWithoutSct, issuerKeyHash, precertificate, chain: chainDer });
+        sct = await options.ctLog.submitPrecertificate({ tbsWithoutSct, issuerKeyHash, precertificate, chain: chainDer, search });
       } catch (e) {
         throw e instanceof DomainError ? e : new DomainError("UNAVAILABLE", "ERR_CA_CT_LOG_UNAVAILABLE", "the CT log did not return an SCT", 5);
       }
+      const sctInvalid = () => new DomainError("UNAVAILABLE", "ERR_CA_SCT_INVALID", "the CT log returned an SCT that does not verify", 5);
+      let fields: SctFields;
       try {
-        const fields = parseSct(sct);
-        if (ctKey !== undefined) {
-          if (!Buffer.from(fields.logId).equals(ctLogId!)) throw new Error("SCT from another log");
-          const signed = sctSignatureInput({ timestamp: fields.timestamp, issuerKeyHash, tbs: tbsWithoutSct, extensions: fields.extensions });
-          if (!verify("sha256", signed, { key: ctKey, dsaEncoding: "der" }, fields.signature)) throw new Error("SCT signature");
-        }
+        fields = parseSct(sct);
+        if (ctSpki !== undefined && !Buffer.from(fields.logId).equals(ctLogId!)) throw new Error("SCT from another log");
       } catch {
-        throw new DomainError("UNAVAILABLE", "ERR_CA_SCT_INVALID", "the CT log returned an SCT that does not verify", 5);
+        throw sctInvalid();
+      }
+      if (ctSpki !== undefined) {
+        const signed = sctSignatureInput({ timestamp: fields.timestamp, issuerKeyHash, tbs: tbsWithoutSct, extensions: fields.extensions });
+        if (!(await isVerified(verifier, ctSpki, "sha256", signed, fields.signature))) throw sctInvalid();
       }
 
       const certificate = await signTbs(prepared.finalTbs([sct]));
@@ -235,7 +295,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
       return {
         certificate,
         chain,
-        chainPem: chain.map((d) => toPem(d, "CERTIFICATE")),
+        chainPem: [toPem(certificate, "CERTIFICATE"), ...trustBundle],
         sct,
         serialNumber,
         notBefore: now,

