@@ -23,7 +23,7 @@ export const BUNDLE_LIMITS = {
   tlogEntries: 32,
   timestamps: 32,
   certificates: 32,
-  proofHashes: 32,
+  proofHashes: 64,
   dsseSignatures: 32,
   checkpointBytes: 64 * 1024,
 } as const;

@@ -82,7 +82,7 @@ describe("parseBundle", () => {
     ["v0.3 entry without inclusion proof", (b) => delete b.verificationMaterial.tlogEntries[0].inclusionProof],
     ["proof without checkpoint", (b) => delete b.verificationMaterial.tlogEntries[0].inclusionProof.checkpoint],
     ["33 tlog entries (cap 32)", (b) => (b.verificationMaterial.tlogEntries = Array(33).fill(b.verificationMaterial.tlogEntries[0]))],
-    ["33 proof hashes (cap 32)", (b) => (b.verificationMaterial.tlogEntries[0].inclusionProof.hashes = Array(33).fill("AAAA"))],
+    ["65 proof hashes (cap 64: a tree of 2^63 leaves needs 63)", (b) => (b.verificationMaterial.tlogEntries[0].inclusionProof.hashes = Array(65).fill("AAAA"))],
     ["33 timestamps (cap 32)", (b) => (b.verificationMaterial.timestampVerificationData = { rfc3161Timestamps: Array(33).fill({ signedTimestamp: "AAAA" }) })],
     ["unknown digest algorithm", (b) => (b.messageSignature.messageDigest.algorithm = "MD5")],
     ["digest of the wrong length", (b) => (b.messageSignature.messageDigest.digest = "AAAA")],
