@@ -85,7 +85,8 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
   const log = await createLogService({
     db,
     origin: env.logOrigin,
-    signer: createHsmSigner(hsm, KEY_LABELS.log, "P-256", { ...pinned(KEY_LABELS.log), verify: (spki, data, der) => entries.verifyEcdsa(spki, "sha256", data, der) }),
+    signer: createHsmSigner(hsm, KEY_LABELS.log, "P-256", pinned(KEY_LABELS.log)),
+    entrySigner: createHsmSigner(hsm, KEY_LABELS.log, "P-256", { ...pinned(KEY_LABELS.log), verify: (spki, data, der) => entries.verifyEcdsa(spki, "sha256", data, der) }),
     stateDir: path.join(env.SIGNET_DATA_DIR, "log"),
     sequencer,
     log: (l) => logLine(`log: ${l}`),

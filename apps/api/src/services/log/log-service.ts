@@ -22,6 +22,8 @@ export interface LogServiceOptions {
   /** Checkpoint origin and signed-note key name, e.g. "localhost:8080". */
   origin: string;
   signer: LogSigner;
+  /** The same key for the per-entry SETs, when it should be checked elsewhere (see createLogKeys). */
+  entrySigner?: LogSigner;
   /** Directory for the out-of-database copy of the last published checkpoint. */
   stateDir: string;
   tileCacheTiles?: number;
@@ -59,7 +61,7 @@ export const MAX_ENTRY_BODY_BYTES = 0xffff;
 
 export async function createLogService(opts: LogServiceOptions) {
   const store = createLogStore(opts.db);
-  const keys = await createLogKeys(opts.origin, opts.signer);
+  const keys = await createLogKeys(opts.origin, opts.signer, opts.entrySigner);
   const tiles = new TileCache(opts.tileCacheTiles ?? 8192);
   const safe = opts.origin.replace(/[^A-Za-z0-9._-]/g, "_");
   const checkpointFile = createCheckpointFile(path.join(opts.stateDir, `${safe}.checkpoint`));

@@ -5,8 +5,8 @@
  * signed entry timestamps (SETs).
  */
 import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
-import { signCheckpoint, verifyCheckpoint } from "@signet/crypto/checkpoint/checkpoint";
-import { createEcdsaNoteSigner, createEcdsaNoteVerifier, type NoteVerifier } from "@signet/crypto/note/signed-note";
+import { parseCheckpoint, signCheckpoint } from "@signet/crypto/checkpoint/checkpoint";
+import { createEcdsaNoteSigner, createEcdsaNoteVerifier, parseSignedNote, type NoteVerifier } from "@signet/crypto/note/signed-note";
 import { canonicalize } from "@signet/crypto/json/canonical";
 
 /**
@@ -47,7 +47,12 @@ export function setPayload(logIdHex: string, entry: { body: Uint8Array; integrat
   );
 }
 
-export async function createLogKeys(origin: string, signer: LogSigner): Promise<LogKeys> {
+/**
+ * The log's keys over `signer`. `entrySigner` (same key) signs the SETs when given: the api's verifies
+ * its signatures on worker threads, which suits the many SETs but would delay the one checkpoint
+ * signature on a batch's critical path behind them.
+ */
+export async function createLogKeys(origin: string, signer: LogSigner, entrySigner: LogSigner = signer): Promise<LogKeys> {
   const spki = Buffer.from(await signer.publicKey());
   const key: KeyObject = createPublicKey({ key: spki, format: "der", type: "spki" });
   if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
@@ -65,9 +70,16 @@ export async function createLogKeys(origin: string, signer: LogSigner): Promise<
     noteVerifier,
     async signCheckpoint(size, rootHash) {
       const note = await signCheckpoint({ origin, size, rootHash }, [noteSigner]);
+      // Synchronous self-check (the asynchronous WebCrypto verification cost an event-loop turn on every
+      // batch's critical path): the note must be this checkpoint, with one signature line, by this key,
+      // verifying over the note's text.
       try {
-        const { checkpoint } = await verifyCheckpoint(note, [noteVerifier], { origin });
-        if (checkpoint.size !== size || !Buffer.from(checkpoint.rootHash).equals(Buffer.from(rootHash))) throw new Error("content differs");
+        const parsed = parseSignedNote(note);
+        const checkpoint = parseCheckpoint(parsed.text);
+        const [sig, ...others] = parsed.signatures;
+        if (checkpoint.origin !== origin || checkpoint.size !== size || !Buffer.from(checkpoint.rootHash).equals(Buffer.from(rootHash))) throw new Error("content differs");
+        if (!sig || others.length > 0 || sig.name !== origin || !Buffer.from(sig.keyId).equals(Buffer.from(noteSigner.keyId))) throw new Error("unexpected signature lines");
+        if (!verify("sha256", Buffer.from(parsed.text, "utf8"), { key, dsaEncoding: "der" }, sig.signature)) throw new Error("signature does not verify");
       } catch (e) {
         throw new SignatureSelfCheckError(`the HSM's checkpoint signature does not verify with the published log key: ${(e as Error).message}`);
       }
@@ -76,7 +88,7 @@ export async function createLogKeys(origin: string, signer: LogSigner): Promise<
     async signEntryTimestamp(entry) {
       // The HSM Signer (createHsmSigner) already verifies every signature against the pinned log key
       // before returning it (SECURITY.md B6); verifying again here cost ~6% of the api's CPU per append.
-      return Buffer.from(await signer.sign(setPayload(logIdHex, entry)));
+      return Buffer.from(await entrySigner.sign(setPayload(logIdHex, entry)));
     },
     verifyEntryTimestamp(entry, set) {
       return verify("sha256", setPayload(logIdHex, entry), key, set);
