@@ -113,6 +113,8 @@ describe("log under SIGKILL (real api process, PostgreSQL, SoftHSM2)", () => {
       await new Promise((r) => api!.exitCode !== null || api!.signalCode !== null ? r(null) : api!.once("exit", r));
     }
     expect(acked.size).toBeGreaterThan(50);
+    // The kills landed under load: requests in flight at those moments failed (and were never acknowledged).
+    expect(failures).toBeGreaterThan(0);
 
     // Restart once more: the start-up integrity checks must pass on what the kills left.
     await startApi();

@@ -127,7 +127,7 @@ export function defaultPoolWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-export function createEntryPool(opts: { workers?: number; log?: (line: string) => void } = {}): EntryPool {
+export function createEntryPool(opts: { workers?: number; log?: (line: string) => void; /** Test seam: another worker module. */ workerModule?: URL } = {}): EntryPool {
   const size = opts.workers ?? defaultPoolWorkers();
   const inline = (task: PoolTask) => Promise.resolve(runPoolTask(task));
   let closed = false;
@@ -135,7 +135,7 @@ export function createEntryPool(opts: { workers?: number; log?: (line: string) =
   const workers: PoolWorker[] = [];
 
   // Workers load TypeScript through tsx's API (a worker's --import hooks do not cover its entry module).
-  const entry = new URL("./pool-worker.ts", import.meta.url).href;
+  const entry = (opts.workerModule ?? new URL("./pool-worker.ts", import.meta.url)).href;
   const tsx = size > 0 ? tsxApiUrl() : "";
 
   function spawn(): PoolWorker {
