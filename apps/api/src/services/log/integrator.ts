@@ -34,6 +34,11 @@ export interface BatchResult {
   size: bigint;
   rootHash: Buffer;
   entries: IntegratedEntry[];
+  /**
+   * Resolves once the checkpoint is also in the file outside the database (G-D6): answers wait for
+   * it, the next batch does not.
+   */
+  published: Promise<void>;
 }
 
 /** A batch between `prepare` and `commitPrepared`. */
@@ -80,6 +85,8 @@ export class Integrator {
   /** New entries of batches that a concurrent lookup may not see yet, for de-duplication. */
   private readonly inflight = new Map<string, { entry: NewEntry; seq: number }>();
   private commitChain: Promise<void> = Promise.resolve();
+  /** The file copy of the newest committed checkpoint (see BatchResult.published). */
+  private published: Promise<void> = Promise.resolve();
   private lastIntegratedTime: bigint;
 
   private constructor(
@@ -239,7 +246,7 @@ export class Integrator {
     if (p.generation !== this.generation) throw speculationLost();
     if (!p.commit) {
       this.committedSeq = p.seq;
-      return { checkpoint: this.checkpoint, size: this.head.size, rootHash: this.head.rootHash, entries: p.results };
+      return { checkpoint: this.checkpoint, size: this.head.size, rootHash: this.head.rootHash, entries: p.results, published: this.published };
     }
     // The entries' attestations are signed while PostgreSQL commits; they are handed out only after it did.
     const attesting = this.opts.attest?.(p.fresh).catch((e: unknown) => {
@@ -263,7 +270,7 @@ export class Integrator {
       const byEntry = new Map(p.fresh.map((e, i) => [e, attestations[i]!]));
       for (const r of p.results) if (!r.duplicate) r.attestation = byEntry.get(r.entry as NewEntry)!;
     }
-    return { checkpoint: p.commit.note, size: p.commit.size, rootHash: Buffer.from(p.commit.rootHash), entries: p.results };
+    return { checkpoint: p.commit.note, size: p.commit.size, rootHash: Buffer.from(p.commit.rootHash), entries: p.results, published: this.published };
   }
 
   private async commit(c: { size: bigint; rootHash: Uint8Array; note: string; entries: NewEntry[]; tiles: TileWrite[]; next: TreeState }): Promise<void> {
@@ -298,12 +305,9 @@ export class Integrator {
     this.head = { ...this.head, size: c.size, rootHash: Buffer.from(c.rootHash), version, checkpoint: c.note };
     this.tree = c.next;
     for (const t of c.tiles) tiles.put(t.level, t.index, t.hashes);
-    // Synchronously: about 0.6 ms here, where the same steps through the thread pool took several
-    // event-loop turns (~9 ms under load), and every answer of the batch waits for it.
-    try {
-      checkpointFile.write(c.note);
-    } catch (e) {
+    // On the writer thread (see checkpoint-file.ts): the batch's answers wait for it, the event loop does not.
+    this.published = checkpointFile.publish(c.note).catch((e: unknown) => {
       this.opts.log?.(`warning: could not write ${checkpointFile.path}: ${(e as Error).message}`);
-    }
+    });
   }
 }

@@ -33,7 +33,7 @@ function fakeIntegrator(opts: { block?: Promise<void>; fail?: () => Error | unde
       if (err) throw err;
       batches.push(batch.length);
       const entries = batch.map((e) => ({ entry: { index: size++, leafHash: e.leafHash, body: e.body, kind: e.kind, apiVersion: e.apiVersion, integratedTime: 0n }, duplicate: false }));
-      return { checkpoint: "cp", size, rootHash: Buffer.alloc(32), entries };
+      return { checkpoint: "cp", size, rootHash: Buffer.alloc(32), entries, published: Promise.resolve() };
     },
   };
   return { integrator: integrator as unknown as Integrator, batches, events };

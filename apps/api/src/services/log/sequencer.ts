@@ -116,7 +116,8 @@ export class Sequencer {
               if (r.duplicate) this.stats.duplicates++;
               else this.stats.appended++;
             }
-            result.entries.forEach((r, i) => batch[i]!.resolve({ ...r, batch: info }));
+            // Answers wait for the checkpoint's file copy; the next batch does not.
+            void result.published.then(() => result.entries.forEach((r, i) => batch[i]!.resolve({ ...r, batch: info })));
           },
           (e: unknown) => this.fail(batch, e),
         );
