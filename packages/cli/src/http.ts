@@ -3,6 +3,7 @@
  * redirects (a redirect could carry an identity token to another host), and
  * errors with stable codes that keep the service's own `{code, message}`.
  */
+import { readCapped } from "@signet/crypto/encoding/read-capped";
 import { SignError } from "./errors.ts";
 
 /** The fetch the CLI uses; tests inject an in-memory double. */
@@ -32,33 +33,15 @@ export interface HttpResponse {
   readonly body: Uint8Array;
 }
 
-async function readCapped(res: Response, maxBytes: number, what: string): Promise<Uint8Array> {
+async function readBody(res: Response, maxBytes: number, what: string): Promise<Uint8Array> {
   const declared = res.headers.get("content-length");
   if (declared !== null && /^[0-9]+$/.test(declared) && Number(declared) > maxBytes) {
     await res.body?.cancel().catch(() => {});
     throw new SignError("ERR_SIGN_RESPONSE_TOO_LARGE", `${what} answered with ${declared} bytes (at most ${maxBytes} accepted)`);
   }
-  if (res.body === null) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw new SignError("ERR_SIGN_RESPONSE_TOO_LARGE", `${what} answered with more than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  const body = await readCapped(res.body, maxBytes);
+  if (body === undefined) throw new SignError("ERR_SIGN_RESPONSE_TOO_LARGE", `${what} answered with more than ${maxBytes} bytes`);
+  return body;
 }
 
 /** undici says only "fetch failed"; the reason (ECONNREFUSED, a timeout) is in its cause. */
@@ -111,7 +94,7 @@ export async function sendRequest(fetchFn: Fetch, req: HttpRequest, timeoutMs = 
   }
   let body: Uint8Array;
   try {
-    body = await readCapped(res, req.maxBytes, req.what);
+    body = await readBody(res, req.maxBytes, req.what);
   } catch (cause) {
     if (cause instanceof SignError) throw cause;
     throw new SignError("ERR_SIGN_HTTP_FAILED", `reading the answer of ${req.what} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });

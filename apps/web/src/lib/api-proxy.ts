@@ -5,6 +5,7 @@
  * read, and only JSON/text answer headers come back.
  */
 
+import { readCapped } from "@signet/crypto/encoding/read-capped";
 import { toUpstreamForwardedFor } from "./forwarded-for.ts";
 
 /** Largest request body passed to the API (tRPC mutations are small JSON). */
@@ -108,27 +109,7 @@ async function readCappedBody(request: Request, max: number): Promise<Uint8Array
   // attacker-controlled: the declared length is checked before any byte is read, the real one while reading
   const declared = request.headers.get("content-length");
   if (declared !== null && (!/^[0-9]{1,15}$/.test(declared) || Number(declared) > max)) return undefined;
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const c of chunks) {
-    body.set(c, offset);
-    offset += c.byteLength;
-  }
-  return body;
+  return readCapped(request.body, max);
 }
 
 export interface ProxyOptions {

@@ -6,6 +6,7 @@
  * most once per `minRefreshIntervalMs` per issuer, so tokens with random key IDs cannot make us hammer
  * the provider.
  */
+import { readCapped } from "@signet/crypto/encoding/read-capped";
 import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWSHeaderParameters } from "jose";
 import { DomainError } from "../../errors.ts";
 
@@ -53,33 +54,14 @@ function unavailable(code: `ERR_OIDC_${string}`, message: string): DomainError {
   return new DomainError("UNAVAILABLE", code, message, 5);
 }
 
-async function readCapped(res: Response, max: number): Promise<Uint8Array> {
+async function readBody(res: Response, max: number): Promise<Uint8Array> {
   const declared = res.headers.get("content-length");
-  if (declared !== null && Number(declared) > max) {
-    await res.body?.cancel();
+  const body = declared !== null && Number(declared) > max ? undefined : await readCapped(res.body, max);
+  if (body === undefined) {
+    await res.body?.cancel().catch(() => undefined);
     throw new RangeError("response too large");
   }
-  const reader = res.body?.getReader();
-  if (reader === undefined) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > max) {
-      await reader.cancel();
-      throw new RangeError("response too large");
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return body;
 }
 
 /** Create the cache. One instance per process (it is what makes JWKS fetches rare). */
@@ -113,7 +95,7 @@ export function createProviderKeys(options: ProviderKeysOptions = {}): ProviderK
     }
     try {
       // attacker-controlled (a provider is only semi-trusted): size capped before decoding
-      const body = await readCapped(res, max);
+      const body = await readBody(res, max);
       return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
     } catch {
       throw unauthorized(`ERR_OIDC_${what}_INVALID`, `the identity provider's ${what.toLowerCase()} document is too large or not JSON`);
