@@ -8,8 +8,8 @@
  * that stalled every request of the api. Through libuv's pool the same steps cost one event-loop turn
  * each (~9 ms under load); the writer thread does them in one go and answers once.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import path from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
 export interface CheckpointFile {
@@ -25,45 +25,8 @@ export interface CheckpointFile {
   publish(note: string): Promise<void>;
 }
 
-function writeAtomically(file: string, note: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w", 0o644);
-  try {
-    writeSync(fd, note);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dir = openSync(path.dirname(file), "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-}
-
-// The writer thread runs plain CommonJS (no TypeScript loader needed): the same steps as writeAtomically.
-const WRITER_CODE = `
-const { parentPort } = require("node:worker_threads");
-const fs = require("node:fs");
-const path = require("node:path");
-parentPort.on("message", ({ id, file, note, pid }) => {
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = file + ".tmp-" + pid;
-    const fd = fs.openSync(tmp, "w", 0o644);
-    try { fs.writeSync(fd, note); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-    fs.renameSync(tmp, file);
-    const dir = fs.openSync(path.dirname(file), "r");
-    try { fs.fsyncSync(dir); } finally { fs.closeSync(dir); }
-    parentPort.postMessage({ id, ok: true });
-  } catch (e) {
-    parentPort.postMessage({ id, ok: false, message: String((e && e.message) || e) });
-  }
-});
-`;
+const WRITER = new URL("./checkpoint-writer.cjs", import.meta.url);
+const { writeAtomically } = createRequire(import.meta.url)("./checkpoint-writer.cjs") as { writeAtomically: (file: string, note: string) => void };
 
 /** One writer thread for every checkpoint file of the process, started on first use. */
 let writer: { worker: Worker; waiting: Map<number, (r: { ok: boolean; message?: string }) => void> } | undefined;
@@ -71,7 +34,7 @@ let nextId = 1;
 
 function writeOnThread(file: string, note: string): Promise<void> {
   if (!writer) {
-    const w = { worker: new Worker(WRITER_CODE, { eval: true }), waiting: new Map<number, (r: { ok: boolean; message?: string }) => void>() };
+    const w = { worker: new Worker(WRITER), waiting: new Map<number, (r: { ok: boolean; message?: string }) => void>() };
     w.worker.on("message", (m: { id: number; ok: boolean; message?: string }) => {
       const done = w.waiting.get(m.id);
       w.waiting.delete(m.id);
@@ -92,7 +55,7 @@ function writeOnThread(file: string, note: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     if (w.waiting.size === 0) w.worker.ref();
     w.waiting.set(id, (r) => (r.ok ? resolve() : reject(new Error(r.message))));
-    w.worker.postMessage({ id, file, note, pid: process.pid });
+    w.worker.postMessage({ id, file, note });
   });
 }
 
