@@ -34,9 +34,8 @@ function keyMaterial(certificate: Bytes): UnverifiedBundle["key"] {
   return { kind: "certificate", certificate };
 }
 
-/** A message-signature bundle: SHA-256 of the artifact and the DER ECDSA signature over it. */
-export function createMessageSignatureBundle(parts: BundleParts & { readonly digest: Bytes; readonly signature: Bytes }): UnverifiedBundle {
-  if (parts.digest.length !== 32) throw new SignError("ERR_SIGN_RESPONSE_MALFORMED", "the message digest must be a SHA-256 digest");
+/** A v0.3 bundle of the certificate, log entries and timestamps around one signed content. */
+function bundleV03(parts: BundleParts, content: UnverifiedBundle["content"]): UnverifiedBundle {
   return {
     kind: "sigstore-bundle",
     mediaType: BUNDLE_MEDIA_TYPE_V03,
@@ -44,22 +43,20 @@ export function createMessageSignatureBundle(parts: BundleParts & { readonly dig
     key: keyMaterial(parts.certificate),
     tlogEntries: [...parts.tlogEntries],
     rfc3161Timestamps: [...parts.rfc3161Timestamps],
-    content: { kind: "messageSignature", messageDigest: { algorithm: "SHA-256", digest: parts.digest }, signature: parts.signature },
+    content,
   };
+}
+
+/** A message-signature bundle: SHA-256 of the artifact and the DER ECDSA signature over it. */
+export function createMessageSignatureBundle(parts: BundleParts & { readonly digest: Bytes; readonly signature: Bytes }): UnverifiedBundle {
+  if (parts.digest.length !== 32) throw new SignError("ERR_SIGN_RESPONSE_MALFORMED", "the message digest must be a SHA-256 digest");
+  return bundleV03(parts, { kind: "messageSignature", messageDigest: { algorithm: "SHA-256", digest: parts.digest }, signature: parts.signature });
 }
 
 /** A DSSE bundle: one envelope with one signature (keyid empty, as sigstore clients write it). */
 export function createDsseBundle(parts: BundleParts & { readonly envelope: DsseEnvelope }): UnverifiedBundle {
   if (parts.envelope.signatures.length !== 1) throw new SignError("ERR_SIGN_RESPONSE_MALFORMED", "a keyless DSSE bundle carries exactly one signature");
-  return {
-    kind: "sigstore-bundle",
-    mediaType: BUNDLE_MEDIA_TYPE_V03,
-    version: "0.3",
-    key: keyMaterial(parts.certificate),
-    tlogEntries: [...parts.tlogEntries],
-    rfc3161Timestamps: [...parts.rfc3161Timestamps],
-    content: { kind: "dsseEnvelope", envelope: parts.envelope },
-  };
+  return bundleV03(parts, { kind: "dsseEnvelope", envelope: parts.envelope });
 }
 
 /** The bytes a DSSE signature covers: PAE(payloadType, payload) (secure-systems-lab/dsse protocol.md). */
