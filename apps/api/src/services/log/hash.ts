@@ -21,10 +21,3 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
 
 /** SHA-256 of the empty string: the root of the empty tree. */
 export const EMPTY_ROOT = hash("sha256", Buffer.alloc(0), "buffer");
-
-/** MTH of 2^k consecutive hashes (k ≥ 0): the root of a perfect subtree. */
-export function perfectRoot(hashes: readonly Uint8Array[], start: number, count: number): Uint8Array {
-  if (count === 1) return hashes[start]!;
-  const half = count >> 1;
-  return nodeHash(perfectRoot(hashes, start, half), perfectRoot(hashes, start + half, half));
-}

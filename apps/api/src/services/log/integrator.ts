@@ -48,6 +48,8 @@ export interface PreparedBatch {
   results: IntegratedEntry[];
   fresh: NewEntry[];
   integratedTime: bigint;
+  /** The new entries' attestations, signed since the batch was prepared (see IntegratorOptions.attest). */
+  attesting?: Promise<Buffer[] | undefined>;
   /** Absent when every entry was a duplicate: nothing to commit, only to wait for. */
   commit?: { size: bigint; rootHash: Uint8Array; note: string; entries: NewEntry[]; tiles: TileWrite[]; next: TreeState };
 }
@@ -188,19 +190,59 @@ export class Integrator {
    */
   async prepare(batch: readonly PreparedEntry[]): Promise<PreparedBatch> {
     if (this.fenced) throw new TreeHeadConflictError("this integrator has been fenced off by another writer");
-    const { store, keys } = this.opts;
+    const { store } = this.opts;
     const generation = this.generation;
     // Batches committed by now are visible to the lookup below; keep only the others for de-duplication.
     for (const [hex, p] of this.inflight) if (p.seq <= this.committedSeq) this.inflight.delete(hex);
-    const existing = await store.findByLeafHashes(this.head.id, batch.map((e) => e.leafHash));
-    if (generation !== this.generation) throw speculationLost();
-    const known = new Map<string, StoredEntry>(existing.map((e) => [e.leafHash.toString("hex"), e]));
-    const added = new Map<string, NewEntry>();
-    const fresh: NewEntry[] = [];
-    const results: IntegratedEntry[] = [];
     const now = BigInt(Math.floor((this.opts.now?.() ?? Date.now()) / 1000));
     // H5: integrated times never go backwards, whatever the clock does.
     const integratedTime = now > this.tip.time ? now : this.tip.time;
+    // Optimistic de-duplication: duplicates of entries already in the database are rare, so the batch is
+    // planned, appended and signed as if there were none while the lookup runs; in the rare case the
+    // lookup finds one, the plan is made and signed again without it. Nothing signed here leaves the
+    // process before the commit, so a discarded signature is only wasted work.
+    const lookup = store.findByLeafHashes(this.head.id, batch.map((e) => e.leafHash));
+    lookup.catch(() => undefined); // awaited below; a failure must not surface as unhandled meanwhile
+    let plan = this.plan(batch, new Map(), integratedTime);
+    let signed = this.sign(plan);
+    let existing: StoredEntry[];
+    try {
+      existing = await lookup;
+    } catch (e) {
+      void signed.catch(() => undefined);
+      throw e;
+    }
+    if (generation !== this.generation) {
+      void signed.catch(() => undefined);
+      throw speculationLost();
+    }
+    if (existing.length > 0) {
+      const known = new Map<string, StoredEntry>(existing.map((e) => [e.leafHash.toString("hex"), e]));
+      if (plan.fresh.some((e) => known.has(e.leafHash.toString("hex")))) {
+        void signed.catch(() => undefined);
+        plan = this.plan(batch, known, integratedTime);
+        signed = this.sign(plan);
+      }
+    }
+    const { results, fresh } = plan;
+    const seq = ++this.preparedSeq;
+    const signature = await signed;
+    if (!signature) return { seq, generation, results, fresh, integratedTime };
+    if (generation !== this.generation) throw speculationLost();
+    const { next, tiles, rootHash, note, attesting } = signature;
+    this.tip = { tree: next, time: integratedTime };
+    for (const e of fresh) this.inflight.set(e.leafHash.toString("hex"), { entry: e, seq });
+    return { seq, generation, results, fresh, integratedTime, ...(attesting ? { attesting } : {}), commit: { size: next.size, rootHash, note, entries: fresh, tiles, next } };
+  }
+
+  /**
+   * Which entries of `batch` are new and at which indices: duplicates of `known` (in the database),
+   * of batches in flight and of earlier entries in the same batch come back with the existing entry.
+   */
+  private plan(batch: readonly PreparedEntry[], known: ReadonlyMap<string, StoredEntry>, integratedTime: bigint): { results: IntegratedEntry[]; fresh: NewEntry[] } {
+    const added = new Map<string, NewEntry>();
+    const fresh: NewEntry[] = [];
+    const results: IntegratedEntry[] = [];
     let index = this.tip.tree.size;
     for (const e of batch) {
       const hex = e.leafHash.toString("hex");
@@ -214,17 +256,27 @@ export class Integrator {
       fresh.push(entry);
       results.push({ entry, duplicate: false });
     }
-    const seq = ++this.preparedSeq;
-    if (fresh.length === 0) return { seq, generation, results, fresh, integratedTime };
+    return { results, fresh };
+  }
 
+  /**
+   * Append a plan's new leaves to a copy of the tip, sign the checkpoint for the new size and start
+   * the entries' attestations (their index and integrated time are fixed by now), all in parallel.
+   */
+  private async sign(plan: { fresh: NewEntry[] }): Promise<{ next: TreeState; tiles: TileWrite[]; rootHash: Buffer; note: string; attesting?: Promise<Buffer[] | undefined> } | undefined> {
+    if (plan.fresh.length === 0) return undefined;
     const next = this.tip.tree.clone();
-    const tiles = next.append(fresh.map((e) => e.leafHash));
+    const tiles = next.append(plan.fresh.map((e) => e.leafHash));
     const rootHash = Buffer.from(next.root());
-    const note = await keys.signCheckpoint(next.size, rootHash);
-    if (generation !== this.generation) throw speculationLost();
-    this.tip = { tree: next, time: integratedTime };
-    for (const e of fresh) this.inflight.set(e.leafHash.toString("hex"), { entry: e, seq });
-    return { seq, generation, results, fresh, integratedTime, commit: { size: next.size, rootHash, note, entries: fresh, tiles, next } };
+    const noting = this.opts.keys.signCheckpoint(next.size, rootHash);
+    // Attestations are handed out only after the commit; a failure only loses them (the answer path
+    // makes them again) and never fails the batch.
+    const attesting = this.opts.attest?.(plan.fresh).catch((e: unknown) => {
+      this.opts.log?.(`entry attestations failed (they will be made per answer): ${(e as Error).message}`);
+      return undefined;
+    });
+    const note = await noting;
+    return { next, tiles, rootHash, note, ...(attesting ? { attesting } : {}) };
   }
 
   /**
@@ -248,11 +300,6 @@ export class Integrator {
       this.committedSeq = p.seq;
       return { checkpoint: this.checkpoint, size: this.head.size, rootHash: this.head.rootHash, entries: p.results, published: this.published };
     }
-    // The entries' attestations are signed while PostgreSQL commits; they are handed out only after it did.
-    const attesting = this.opts.attest?.(p.fresh).catch((e: unknown) => {
-      this.opts.log?.(`entry attestations failed (they will be made per answer): ${(e as Error).message}`);
-      return undefined;
-    });
     try {
       await this.commit(p.commit);
     } catch (e) {
@@ -265,7 +312,7 @@ export class Integrator {
     }
     this.lastIntegratedTime = p.integratedTime;
     this.committedSeq = p.seq;
-    const attestations = await attesting;
+    const attestations = await p.attesting;
     if (attestations && attestations.length === p.fresh.length) {
       const byEntry = new Map(p.fresh.map((e, i) => [e, attestations[i]!]));
       for (const r of p.results) if (!r.duplicate) r.attestation = byEntry.get(r.entry as NewEntry)!;
@@ -304,7 +351,7 @@ export class Integrator {
     }
     this.head = { ...this.head, size: c.size, rootHash: Buffer.from(c.rootHash), version, checkpoint: c.note };
     this.tree = c.next;
-    for (const t of c.tiles) tiles.put(t.level, t.index, t.hashes);
+    for (const t of c.tiles) tiles.put(t.level, t.index, t.hashes, t.rows);
     // On the writer thread (see checkpoint-file.ts): the batch's answers wait for it, the event loop does not.
     this.published = checkpointFile.publish(c.note).catch((e: unknown) => {
       this.opts.log?.(`warning: could not write ${checkpointFile.path}: ${(e as Error).message}`);

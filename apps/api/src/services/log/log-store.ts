@@ -4,7 +4,7 @@
  * compare-and-swap on `version` in the same transaction that writes the entries, the tiles and the
  * signed checkpoint, so a commit is all of them or none.
  */
-import type { Db } from "../../db.ts";
+import { sqlOf, type Db } from "../../db.ts";
 import type { TileWrite } from "./tree-state.ts";
 
 export interface LogHead {
@@ -88,25 +88,25 @@ const toEntry = (r: EntryRow): StoredEntry => ({
 const ENTRY_COLUMNS = `index, leaf_hash, body, kind, api_version, integrated_time`;
 
 export function createLogStore(db: Db) {
+  const sql = sqlOf(db);
   return {
     /** The head row of `origin`, created empty (size 0, root of the empty tree) on first use. */
     async ensureLog(origin: string, emptyRoot: Uint8Array): Promise<LogHead> {
-      await db.$executeRawUnsafe(
+      await sql.query(
         `INSERT INTO logs (origin, root_hash, tree_size, version, updated_at) VALUES ($1, $2, 0, 0, now()) ON CONFLICT (origin) DO NOTHING`,
-        origin,
-        buf(emptyRoot),
+        [origin, buf(emptyRoot)],
       );
-      const rows = await db.$queryRawUnsafe<HeadRow[]>(
+      const rows = await sql.query<HeadRow[]>(
         `SELECT id, origin, tree_size, root_hash, version, checkpoint_note, created_at FROM logs WHERE origin = $1`,
-        origin,
+        [origin],
       );
       return toHead(rows[0]!);
     },
 
     async readHead(logId: number): Promise<LogHead> {
-      const rows = await db.$queryRawUnsafe<HeadRow[]>(
+      const rows = await sql.query<HeadRow[]>(
         `SELECT id, origin, tree_size, root_hash, version, checkpoint_note, created_at FROM logs WHERE id = $1`,
-        logId,
+        [logId],
       );
       if (!rows[0]) throw new Error(`log ${logId} does not exist`);
       return toHead(rows[0]);
@@ -115,13 +115,11 @@ export function createLogStore(db: Db) {
     /** Tiles by (level, index), in one query. */
     async readTiles(logId: number, keys: readonly { level: number; index: bigint }[]): Promise<StoredTile[]> {
       if (keys.length === 0) return [];
-      const rows = await db.$queryRawUnsafe<{ level: number; index: bigint; width: number; hashes: Uint8Array }[]>(
+      const rows = await sql.query<{ level: number; index: bigint; width: number; hashes: Uint8Array }[]>(
         `SELECT t.level, t.index, t.width, t.hashes FROM log_tiles t
          JOIN unnest($2::int[], $3::bigint[]) AS k(level, index) ON t.level = k.level AND t.index = k.index
          WHERE t.log_id = $1`,
-        logId,
-        keys.map((k) => k.level),
-        keys.map((k) => k.index),
+        [logId, keys.map((k) => k.level), keys.map((k) => k.index)],
       );
       return rows.map((r) => ({ level: r.level, index: BigInt(r.index), width: r.width, hashes: buf(r.hashes) }));
     },
@@ -129,53 +127,48 @@ export function createLogStore(db: Db) {
     /** Existing entries with any of these leaf hashes (de-duplication). */
     async findByLeafHashes(logId: number, hashes: readonly Uint8Array[]): Promise<StoredEntry[]> {
       if (hashes.length === 0) return [];
-      const rows = await db.$queryRawUnsafe<EntryRow[]>(
+      const rows = await sql.query<EntryRow[]>(
         `SELECT ${ENTRY_COLUMNS} FROM log_entries WHERE log_id = $1 AND leaf_hash = ANY($2::bytea[])`,
-        logId,
-        hashes.map(buf),
+        [logId, hashes.map(buf)],
       );
       return rows.map(toEntry);
     },
 
     async entryByIndex(logId: number, index: bigint): Promise<StoredEntry | undefined> {
-      const rows = await db.$queryRawUnsafe<EntryRow[]>(`SELECT ${ENTRY_COLUMNS} FROM log_entries WHERE log_id = $1 AND index = $2`, logId, index);
+      const rows = await sql.query<EntryRow[]>(`SELECT ${ENTRY_COLUMNS} FROM log_entries WHERE log_id = $1 AND index = $2`, [logId, index]);
       return rows[0] ? toEntry(rows[0]) : undefined;
     },
 
     async entriesByIndexes(logId: number, indexes: readonly bigint[]): Promise<StoredEntry[]> {
       if (indexes.length === 0) return [];
-      const rows = await db.$queryRawUnsafe<EntryRow[]>(
+      const rows = await sql.query<EntryRow[]>(
         `SELECT ${ENTRY_COLUMNS} FROM log_entries WHERE log_id = $1 AND index = ANY($2::bigint[]) ORDER BY index`,
-        logId,
-        [...indexes],
+        [logId, [...indexes]],
       );
       return rows.map(toEntry);
     },
 
     /** Entries [start, end) in index order. */
     async entriesInRange(logId: number, start: bigint, end: bigint): Promise<StoredEntry[]> {
-      const rows = await db.$queryRawUnsafe<EntryRow[]>(
+      const rows = await sql.query<EntryRow[]>(
         `SELECT ${ENTRY_COLUMNS} FROM log_entries WHERE log_id = $1 AND index >= $2 AND index < $3 ORDER BY index`,
-        logId,
-        start,
-        end,
+        [logId, start, end],
       );
       return rows.map(toEntry);
     },
 
     async lastIntegratedTime(logId: number): Promise<bigint> {
-      const rows = await db.$queryRawUnsafe<{ integrated_time: bigint }[]>(
+      const rows = await sql.query<{ integrated_time: bigint }[]>(
         `SELECT integrated_time FROM log_entries WHERE log_id = $1 ORDER BY index DESC LIMIT 1`,
-        logId,
+        [logId],
       );
       return rows[0] ? BigInt(rows[0].integrated_time) : 0n;
     },
 
     async checkpointAt(logId: number, size: bigint): Promise<{ size: bigint; rootHash: Buffer; note: string } | undefined> {
-      const rows = await db.$queryRawUnsafe<{ size: bigint; root_hash: Uint8Array; note: string }[]>(
+      const rows = await sql.query<{ size: bigint; root_hash: Uint8Array; note: string }[]>(
         `SELECT size, root_hash, note FROM checkpoints WHERE log_id = $1 AND size = $2`,
-        logId,
-        size,
+        [logId, size],
       );
       const r = rows[0];
       return r ? { size: BigInt(r.size), rootHash: buf(r.root_hash), note: r.note } : undefined;
@@ -183,11 +176,9 @@ export function createLogStore(db: Db) {
 
     /** Checkpoints newest first, below `beforeSize` when given. */
     async checkpoints(logId: number, { limit, beforeSize }: { limit: number; beforeSize?: bigint }) {
-      const rows = await db.$queryRawUnsafe<{ size: bigint; root_hash: Uint8Array; note: string; created_at: Date }[]>(
+      const rows = await sql.query<{ size: bigint; root_hash: Uint8Array; note: string; created_at: Date }[]>(
         `SELECT size, root_hash, note, created_at FROM checkpoints WHERE log_id = $1 AND ($2::bigint IS NULL OR size < $2) ORDER BY size DESC LIMIT $3`,
-        logId,
-        beforeSize ?? null,
-        limit,
+        [logId, beforeSize ?? null, limit],
       );
       return rows.map((r) => ({ size: BigInt(r.size), rootHash: buf(r.root_hash), note: r.note, createdAt: r.created_at }));
     },
@@ -196,11 +187,9 @@ export function createLogStore(db: Db) {
     async *allCheckpoints(logId: number, pageSize = 1000) {
       let after = -1n;
       for (;;) {
-        const rows = await db.$queryRawUnsafe<{ size: bigint; root_hash: Uint8Array; note: string }[]>(
+        const rows = await sql.query<{ size: bigint; root_hash: Uint8Array; note: string }[]>(
           `SELECT size, root_hash, note FROM checkpoints WHERE log_id = $1 AND size > $2 ORDER BY size LIMIT $3`,
-          logId,
-          after,
-          pageSize,
+          [logId, after, pageSize],
         );
         if (rows.length === 0) return;
         for (const r of rows) yield { size: BigInt(r.size), rootHash: buf(r.root_hash), note: r.note };
@@ -226,7 +215,7 @@ export function createLogStore(db: Db) {
       // One statement, so one round trip and one implicit transaction: the head's compare-and-swap
       // gates every insert (a lost race inserts nothing and returns no row), and either all of it
       // commits or none does. Round trips matter here: each one is paid once per batch, in series.
-      const rows = await db.$queryRawUnsafe<{ version: bigint }[]>(
+      const rows = await sql.query<{ version: bigint }[]>(
         `WITH head AS (
            UPDATE logs SET tree_size = $3, root_hash = $4, checkpoint_note = $5, version = version + 1, updated_at = now()
            WHERE id = $1 AND version = $2 RETURNING version
@@ -246,25 +235,27 @@ export function createLogStore(db: Db) {
            INSERT INTO checkpoints (log_id, size, root_hash, note) SELECT $1, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM head)
          )
          SELECT version FROM head`,
-        logId,
-        input.expectedVersion,
-        input.size,
-        buf(input.rootHash),
-        input.checkpoint,
-        entries.map((e) => e.index),
-        entries.map((e) => buf(e.leafHash)),
-        entries.map((e) => buf(e.body)),
-        entries.map((e) => e.kind),
-        entries.map((e) => e.apiVersion),
-        entries.map((e) => e.integratedTime),
-        entries.map((e) => e.artifactDigest ?? null),
-        entries.map((e) => e.identity ?? null),
-        entries.map((e) => e.issuer ?? null),
-        entries.map((e) => e.certFingerprint ?? null),
-        tiles.map((t) => t.level),
-        tiles.map((t) => t.index),
-        tiles.map((t) => t.hashes.length / 32),
-        tiles.map((t) => t.hashes),
+        [
+          logId,
+          input.expectedVersion,
+          input.size,
+          buf(input.rootHash),
+          input.checkpoint,
+          entries.map((e) => e.index),
+          entries.map((e) => buf(e.leafHash)),
+          entries.map((e) => buf(e.body)),
+          entries.map((e) => e.kind),
+          entries.map((e) => e.apiVersion),
+          entries.map((e) => e.integratedTime),
+          entries.map((e) => e.artifactDigest ?? null),
+          entries.map((e) => e.identity ?? null),
+          entries.map((e) => e.issuer ?? null),
+          entries.map((e) => e.certFingerprint ?? null),
+          tiles.map((t) => t.level),
+          tiles.map((t) => t.index),
+          tiles.map((t) => t.hashes.length / 32),
+          tiles.map((t) => t.hashes),
+        ],
       );
       if (rows.length !== 1) throw new TreeHeadConflictError(`tree head of log ${logId} is no longer at version ${input.expectedVersion}`);
       return BigInt(rows[0]!.version);

@@ -45,11 +45,15 @@ export class TileCache {
     return tile;
   }
 
-  put(level: number, index: bigint, hashes: Uint8Array): ExpandedTile {
+  /**
+   * Cache a tile, expanding it unless `rows` (the same tile already expanded, as TreeState keeps its
+   * right edge) is given; the rows must not change afterwards.
+   */
+  put(level: number, index: bigint, hashes: Uint8Array, rows?: ExpandedTile["rows"]): ExpandedTile {
     const key = tileKey(level, index);
     const existing = this.map.get(key);
     if (existing && existing.width >= hashes.length / HASH_SIZE) return existing;
-    const tile = expandTile(hashes);
+    const tile = rows && rows[0]?.length === hashes.length / HASH_SIZE ? { width: rows[0].length, rows } : expandTile(hashes);
     this.map.delete(key);
     this.map.set(key, tile);
     while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hashChildren, hashLeaf, rootFromLeafHashes } from "@signet/crypto/merkle/rfc6962";
 import { leafHash, nodeHash } from "./hash.ts";
+import { expandTile } from "./tile-cache.ts";
 import { TreeState, partialTilesFor, TILE_WIDTH, type TileWrite } from "./tree-state.ts";
 
 const leaf = (i: number) => leafHash(Buffer.from(`leaf ${i}`));
@@ -54,6 +55,25 @@ describe("TreeState", () => {
     rebuilt.append([leaf(-1)]);
     tree.append([leaf(-1)]);
     expect(Buffer.from(rebuilt.root())).toEqual(Buffer.from(tree.root()));
+  });
+
+  it("hands out expanded rows equal to expanding the written tile, unchanged by later appends and by clones", () => {
+    const tree = TreeState.empty();
+    const leaves = Array.from({ length: TILE_WIDTH * 3 + 77 }, (_, i) => leaf(i));
+    const seen: { w: TileWrite; rows: Buffer[][] }[] = [];
+    for (let i = 0; i < leaves.length; i += 61) {
+      for (const w of tree.append(leaves.slice(i, i + 61))) {
+        expect(w.rows).toBeDefined();
+        const expected = expandTile(w.hashes).rows.map((r) => r.map((h) => Buffer.from(h)));
+        expect(w.rows!.map((r) => r.map((h) => Buffer.from(h)))).toEqual(expected);
+        seen.push({ w, rows: expected });
+      }
+      // A speculative copy that grows must not touch the original's edge nor earlier snapshots.
+      const before = Buffer.from(tree.root());
+      tree.clone().append([leaf(-i - 1), leaf(-i - 2)]);
+      expect(Buffer.from(tree.root())).toEqual(before);
+    }
+    for (const { w, rows } of seen) expect(w.rows!.map((r) => r.map((h) => Buffer.from(h)))).toEqual(rows);
   });
 
   it("refuses to rebuild from tiles that are too short", () => {

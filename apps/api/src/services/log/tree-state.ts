@@ -5,7 +5,7 @@
  *
  * @see https://c2sp.org/tlog-tiles
  */
-import { EMPTY_ROOT, HASH_SIZE, nodeHash, perfectRoot } from "./hash.ts";
+import { EMPTY_ROOT, HASH_SIZE, nodeHash } from "./hash.ts";
 
 export const TILE_HEIGHT = 8;
 export const TILE_WIDTH = 256;
@@ -15,6 +15,8 @@ export interface TileWrite {
   index: bigint;
   /** width × 32 bytes. */
   hashes: Buffer;
+  /** The tile expanded (rows[k] = its complete nodes of height k), when the writer has it at hand. */
+  rows?: readonly (readonly Uint8Array[])[];
 }
 
 /** Width of the partial tile at `level` for a tree of `size` leaves (0 when there is none). */
@@ -43,11 +45,31 @@ function split(buf: Uint8Array): Uint8Array[] {
   return out;
 }
 
+/**
+ * One level's partial tile, kept expanded: rows[k] holds the complete nodes of height k inside it
+ * (rows[0] = the tile's hashes). Appending a hash costs about one more node hash on average, and the
+ * root reads the perfect subtrees out of the rows instead of rehashing the tile on every batch.
+ */
+type Rows = Uint8Array[][];
+
+const emptyRows = (): Rows => Array.from({ length: TILE_HEIGHT + 1 }, () => []);
+
+function pushRow(rows: Rows, hash: Uint8Array): void {
+  rows[0]!.push(hash);
+  for (let k = 1; k <= TILE_HEIGHT; k++) {
+    const below = rows[k - 1]!;
+    if (below.length % 2 !== 0) break;
+    rows[k]!.push(nodeHash(below[below.length - 2]!, below[below.length - 1]!));
+  }
+}
+
+const snapshot = (rows: Rows): Rows => rows.map((r) => r.slice());
+
 export class TreeState {
   private constructor(
     private _size: bigint,
-    /** edges[level] = hashes of the partial tile at that level. */
-    private readonly edges: Uint8Array[][],
+    /** edges[level] = the partial tile at that level, expanded (see Rows). */
+    private readonly edges: Rows[],
   ) {}
 
   static empty(): TreeState {
@@ -59,13 +81,15 @@ export class TreeState {
    * stored tile's hashes (a stored tile may be longer than the partial width: tiles are prefixes).
    */
   static fromPartialTiles(size: bigint, tiles: ReadonlyMap<number, Uint8Array>): TreeState {
-    const edges: Uint8Array[][] = [];
+    const edges: Rows[] = [];
     for (const { level, width } of partialTilesFor(size)) {
       const stored = tiles.get(level);
       if (!stored || stored.length < width * HASH_SIZE) {
         throw new Error(`tile level ${level} is missing or shorter than the ${width} hashes a tree of size ${size} needs`);
       }
-      edges[level] = split(stored.subarray(0, width * HASH_SIZE));
+      const rows = emptyRows();
+      for (const h of split(stored.subarray(0, width * HASH_SIZE))) pushRow(rows, h);
+      edges[level] = rows;
     }
     return new TreeState(size, edges);
   }
@@ -75,23 +99,26 @@ export class TreeState {
   }
 
   clone(): TreeState {
-    return new TreeState(this._size, this.edges.map((e) => (e ? [...e] : [])));
+    return new TreeState(this._size, this.edges.map((e) => (e ? snapshot(e) : emptyRows())));
   }
 
-  /** Append leaf hashes; returns every tile that must be written (full ones that completed, then the partial ones). */
+  /**
+   * Append leaf hashes; returns every tile that must be written (full ones that completed, then the
+   * partial ones), each with its expanded rows for the tile cache.
+   */
   append(leafHashes: readonly Uint8Array[]): TileWrite[] {
     if (leafHashes.length === 0) return [];
     const writes: TileWrite[] = [];
     let topTouched = 0;
     const push = (level: number, hash: Uint8Array, indexInLevel: bigint): void => {
-      const edge = (this.edges[level] ??= []);
-      edge.push(hash);
+      const rows = (this.edges[level] ??= emptyRows());
+      pushRow(rows, hash);
       topTouched = Math.max(topTouched, level);
-      if (edge.length === TILE_WIDTH) {
+      if (rows[0]!.length === TILE_WIDTH) {
         const tileIndex = indexInLevel >> BigInt(TILE_HEIGHT);
-        writes.push({ level, index: tileIndex, hashes: Buffer.concat(edge) });
-        const parent = perfectRoot(edge, 0, TILE_WIDTH);
-        this.edges[level] = [];
+        writes.push({ level, index: tileIndex, hashes: Buffer.concat(rows[0]!), rows });
+        const parent = rows[TILE_HEIGHT]![0]!;
+        this.edges[level] = emptyRows();
         push(level + 1, parent, tileIndex);
       }
     };
@@ -101,8 +128,8 @@ export class TreeState {
       this._size += 1n;
     }
     for (let level = 0; level <= topTouched; level++) {
-      const edge = this.edges[level];
-      if (edge && edge.length > 0) writes.push({ level, index: edgeTileIndex(this._size, level), hashes: Buffer.concat(edge) });
+      const rows = this.edges[level];
+      if (rows && rows[0]!.length > 0) writes.push({ level, index: edgeTileIndex(this._size, level), hashes: Buffer.concat(rows[0]!), rows: snapshot(rows) });
     }
     return writes;
   }
@@ -111,13 +138,14 @@ export class TreeState {
   root(): Uint8Array {
     const subtrees: Uint8Array[] = [];
     for (let level = this.edges.length - 1; level >= 0; level--) {
-      const edge = this.edges[level];
-      if (!edge || edge.length === 0) continue;
+      const rows = this.edges[level];
+      const width = rows?.[0]!.length ?? 0;
+      if (!rows || width === 0) continue;
       let offset = 0;
       for (let bit = TILE_HEIGHT - 1; bit >= 0; bit--) {
         const count = 1 << bit;
-        if (edge.length & count) {
-          subtrees.push(perfectRoot(edge, offset, count));
+        if (width & count) {
+          subtrees.push(rows[bit]![offset >> bit]!);
           offset += count;
         }
       }
