@@ -216,6 +216,16 @@ describe("log engine (PostgreSQL + SoftHSM2)", () => {
     expect(rd.size).toBe(5n);
     expect(rc.entries.every((r) => r.attestation === undefined)).toBe(true);
     await fsck();
+
+    // A batch planned optimistically before the lookup answers: the committed p1 is found in the
+    // database, so the plan is made and signed again with p5 at the next index, not behind p1's copy.
+    const e = await integrator.prepare([entry("p1"), entry("p5")]);
+    expect(e.results.map((r) => [r.entry.index, r.duplicate])).toEqual([[1n, true], [5n, false]]);
+    const re = await integrator.commitPrepared(e);
+    expect(re.size).toBe(6n);
+    const { checkpoint } = await verifyCheckpoint(re.checkpoint, [keys.noteVerifier]);
+    expect(checkpoint.size).toBe(6n);
+    await fsck();
     rmSync(dir, { recursive: true, force: true });
   });
 });
