@@ -88,7 +88,7 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
     signer: createHsmSigner(hsm, KEY_LABELS.log, "P-256", pinned(KEY_LABELS.log)),
     entrySigner: createHsmSigner(hsm, KEY_LABELS.log, "P-256", { ...pinned(KEY_LABELS.log), verify: (spki, data, der) => entries.verifyEcdsa(spki, "sha256", data, der) }),
     stateDir: path.join(env.SIGNET_DATA_DIR, "log"),
-    sequencer,
+    sequencer: { ...sequencer, incoming: () => entries.checking },
     log: (l) => logLine(`log: ${l}`),
   });
   const ctLog = await createLogService({

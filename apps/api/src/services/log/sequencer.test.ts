@@ -40,6 +40,34 @@ function fakeIntegrator(opts: { block?: Promise<void>; fail?: () => Error | unde
 }
 
 describe("Sequencer", () => {
+  it("starts a batch at once when nothing more is being checked, and waits for entries still being checked", async () => {
+    const { integrator, batches } = fakeIntegrator();
+    let incoming = 0;
+    // A collection delay far beyond the test's timeout: only the arrival count can start these batches.
+    const seq = new Sequencer(integrator, { collectMs: 60_000, incoming: () => incoming });
+    await Promise.all([seq.submit(entry(1)), seq.submit(entry(2))]);
+    expect(batches).toEqual([2]);
+
+    // Two more on their way: the first submission waits for them, then all three go together.
+    incoming = 2;
+    const first = seq.submit(entry(3));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(batches).toEqual([2]);
+    incoming = 1;
+    const second = seq.submit(entry(4));
+    incoming = 0;
+    const third = seq.submit(entry(5));
+    await Promise.all([first, second, third]);
+    expect(batches).toEqual([2, 3]);
+    seq.stop();
+
+    // Stragglers that never come: the batch still starts once collectMs has passed.
+    const other = fakeIntegrator();
+    const patient = new Sequencer(other.integrator, { collectMs: 30, incoming: () => 5 });
+    await patient.submit(entry(6));
+    expect(other.batches).toEqual([1]);
+  });
+
   it("groups concurrent submissions into batches and answers each with its own entry", async () => {
     const { integrator, batches } = fakeIntegrator();
     const seq = new Sequencer(integrator, { collectMs: 5, maxBatch: 100 });

@@ -28,6 +28,12 @@ export interface SequencerOptions {
   collectMs?: number;
   /** Queue bound: beyond it submissions are refused with PUSHBACK. */
   maxPending?: number;
+  /**
+   * Submissions still being checked that will arrive shortly (the entry pool's count). When it is
+   * zero, nothing more is on its way and an idle log starts the batch at once instead of waiting out
+   * `collectMs`; while it is not, the batch waits for them up to `collectMs`.
+   */
+  incoming?: () => number;
   /** Called once when another integrator fenced this one off (the process should stop). */
   onFatal?: (e: Error) => void;
   log?: (line: string) => void;
@@ -37,6 +43,7 @@ export class Sequencer {
   private queue: Pending[] = [];
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private stopped = false;
   private backoff = false;
   /** The last two batches' commits (settled promises, never rejecting). */
@@ -77,7 +84,21 @@ export class Sequencer {
   }
 
   private schedule(): void {
-    if (this.running || this.timer) return;
+    if (this.running) return;
+    if (this.opts.incoming?.() === 0) {
+      // Everything received has been checked and queued: collecting longer would only add latency.
+      // setImmediate lets the submissions resolved in this turn join first.
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      if (!this.immediate) {
+        this.immediate = setImmediate(() => {
+          this.immediate = undefined;
+          void this.drain();
+        });
+      }
+      return;
+    }
+    if (this.timer || this.immediate) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.drain();
@@ -149,6 +170,7 @@ export class Sequencer {
   stop(reason: unknown = new DomainError("UNAVAILABLE", "ERR_LOG_UNAVAILABLE", "the log is shutting down", 5)): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     const queued = this.queue.splice(0);
     for (const p of queued) p.reject(reason);
   }

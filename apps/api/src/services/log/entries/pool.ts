@@ -35,6 +35,8 @@ export interface EntryPool {
   prepareV2(request: Uint8Array): Promise<PreparedEntry>;
   /** DER ECDSA signature over `data` under an SPKI key; false for anything malformed (fail closed). */
   verifyEcdsa(spki: Uint8Array, hash: "sha256" | "sha384", data: Uint8Array, signature: Uint8Array): Promise<boolean>;
+  /** Entries handed to prepareV1/prepareV2 whose check has not finished yet. */
+  readonly checking: number;
   readonly workers: number;
   close(): Promise<void>;
 }
@@ -191,10 +193,25 @@ export function createEntryPool(opts: { workers?: number; log?: (line: string) =
     });
   }
 
+  let checking = 0;
+  const check = async (task: PoolTask): Promise<PreparedEntry> => {
+    checking++;
+    let outcome: PoolOutcome;
+    try {
+      outcome = await run(task);
+    } finally {
+      checking--;
+    }
+    return revivePrepared(settle(outcome));
+  };
+
   return {
     workers: size,
-    prepareV1: async (request) => revivePrepared(settle(await run({ op: "v1", request }))),
-    prepareV2: async (request) => revivePrepared(settle(await run({ op: "v2", request }))),
+    get checking() {
+      return checking;
+    },
+    prepareV1: (request) => check({ op: "v1", request }),
+    prepareV2: (request) => check({ op: "v2", request }),
     verifyEcdsa: async (spki, hash, data, signature) => settle<boolean>(await run({ op: "verifyEcdsa", spki, hash, data, signature })) === true,
     async close() {
       closed = true;
