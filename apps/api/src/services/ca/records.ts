@@ -3,7 +3,7 @@
  * inserts), and, newest first, one query and one DTO shape for every listing (public search by
  * identity, and the signed-in person's own certificates).
  */
-import type { Db } from "../../db.ts";
+import { sqlOf, type Db, type Sql } from "../../db.ts";
 import { DomainError } from "../../errors.ts";
 import type { CertificateRecord } from "./issue.ts";
 
@@ -12,6 +12,8 @@ export interface CertificateRecorderOptions {
   maxBatch?: number;
   /** Records waiting beyond this are refused (503) rather than queued without bound (SECURITY.md G-A2). */
   maxPending?: number;
+  /** INSERTs in flight at once; records that arrive while all are busy go together into the next one. */
+  maxInFlight?: number;
 }
 
 interface PendingRecord {
@@ -20,31 +22,43 @@ interface PendingRecord {
   reject: (e: unknown) => void;
 }
 
+const INSERT = `
+  INSERT INTO issued_certificates (serial, fingerprint, identity, issuer, not_before, not_after, der)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::bytea[])`;
+
 /**
  * `recordCertificate` for createCertificateAuthority: stores each issued certificate in
- * issued_certificates and resolves only once its row is committed. Records that arrive while an
- * insert is in flight go together into the next one (one multi-row INSERT, one commit): a Prisma
- * `create` per certificate cost ~0.44 ms of api CPU, a batched row ~0.05 ms. A failed insert fails
- * every issuance in it (none is answered without its record).
+ * issued_certificates and resolves only once its row is committed. A record starts an INSERT at once
+ * when fewer than `maxInFlight` (2) are running; otherwise it waits with the others that arrive
+ * meanwhile and they go together into the next one (one multi-row INSERT, one commit). With a single
+ * INSERT in flight a record waited on average half a commit for the running one and then its own (the
+ * record stage: 7 ms mean, 20 ms p99 at 500 issuances/s); with two it rarely waits for another. The
+ * statement goes straight to the pg pool (`sqlOf`): Prisma's raw path cost ~5 % of the api's main
+ * thread in the CA bench. A failed insert fails every issuance in it (none is answered without its record).
  */
-export function createCertificateRecorder(db: Db, options: CertificateRecorderOptions = {}): (record: CertificateRecord) => Promise<void> {
+export function createCertificateRecorder(db: Db | Sql, options: CertificateRecorderOptions = {}): (record: CertificateRecord) => Promise<void> {
   const maxBatch = options.maxBatch ?? 512;
   const maxPending = options.maxPending ?? 8192;
+  const maxInFlight = options.maxInFlight ?? 2;
+  const sql: Sql = "$executeRaw" in db ? sqlOf(db) : db;
   let queue: PendingRecord[] = [];
-  let writing = false;
+  let inFlight = 0;
 
   async function insert(batch: readonly CertificateRecord[]): Promise<void> {
-    await db.$executeRaw`
-      INSERT INTO issued_certificates (serial, fingerprint, identity, issuer, not_before, not_after, der)
-      SELECT * FROM unnest(
-        ${batch.map((r) => r.serialNumber)}::text[], ${batch.map((r) => r.fingerprint)}::text[],
-        ${batch.map((r) => r.identity)}::text[], ${batch.map((r) => r.issuer)}::text[],
-        ${batch.map((r) => r.notBefore)}::timestamptz[], ${batch.map((r) => r.notAfter)}::timestamptz[],
-        ${batch.map((r) => Buffer.from(r.der.buffer, r.der.byteOffset, r.der.byteLength))}::bytea[])`;
+    await sql.query(INSERT, [
+      batch.map((r) => r.serialNumber),
+      batch.map((r) => r.fingerprint),
+      batch.map((r) => r.identity),
+      batch.map((r) => r.issuer),
+      batch.map((r) => r.notBefore),
+      batch.map((r) => r.notAfter),
+      batch.map((r) => Buffer.from(r.der.buffer, r.der.byteOffset, r.der.byteLength)),
+    ]);
   }
 
+  /** One INSERT loop: takes what is queued, commits it, and goes on while records are waiting. */
   async function drain(): Promise<void> {
-    writing = true;
+    inFlight++;
     try {
       while (queue.length > 0) {
         const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
@@ -57,7 +71,7 @@ export function createCertificateRecorder(db: Db, options: CertificateRecorderOp
         }
       }
     } finally {
-      writing = false;
+      inFlight--;
     }
   }
 
@@ -67,8 +81,8 @@ export function createCertificateRecorder(db: Db, options: CertificateRecorderOp
     }
     return new Promise<void>((resolve, reject) => {
       queue.push({ record, resolve, reject });
-      // Start now when idle; otherwise the running drain picks this up with everything queued meanwhile.
-      if (!writing) void drain();
+      // Start an INSERT now when one is free; otherwise a running loop picks this up with everything queued meanwhile.
+      if (inFlight < maxInFlight) void drain();
     });
   };
 }
