@@ -1,19 +1,20 @@
 /**
  * The last published checkpoint, kept outside the database (SECURITY.md H8, goal G-D6): at start
  * the log refuses to run when the database is behind it, which is what restoring an old backup
- * would look like. Written atomically (temp file, fsync, rename, fsync of the directory).
+ * would look like. The file has two slots written in turn in place with fdatasync, so a torn write
+ * never loses the previous checkpoint (format: checkpoint-writer.cjs).
  *
  * While the log runs, writes happen on a small writer thread: an fsync here measured 0.7 ms at the
  * median but up to 80 ms when PostgreSQL flushes its WAL at the same moment, and on the event loop
  * that stalled every request of the api. Through libuv's pool the same steps cost one event-loop turn
  * each (~9 ms under load); the writer thread does them in one go and answers once.
  */
-import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 
 export interface CheckpointFile {
   readonly path: string;
+  /** The newest checkpoint note in the file; undefined when there is none; throws when the file is unreadable. */
   read(): string | undefined;
   /** Write synchronously (start-up only: it blocks the thread for the fsyncs). */
   write(note: string): void;
@@ -26,7 +27,10 @@ export interface CheckpointFile {
 }
 
 const WRITER = new URL("./checkpoint-writer.cjs", import.meta.url);
-const { writeAtomically } = createRequire(import.meta.url)("./checkpoint-writer.cjs") as { writeAtomically: (file: string, note: string) => void };
+const { readNote, writeNote } = createRequire(import.meta.url)("./checkpoint-writer.cjs") as {
+  readNote: (file: string) => string | undefined;
+  writeNote: (file: string, note: string) => void;
+};
 
 /** One writer thread for every checkpoint file of the process, started on first use. */
 let writer: { worker: Worker; waiting: Map<number, (r: { ok: boolean; message?: string }) => void> } | undefined;
@@ -80,11 +84,10 @@ export function createCheckpointFile(file: string): CheckpointFile {
   return {
     path: file,
     read() {
-      if (!existsSync(file)) return undefined;
-      return readFileSync(file, "utf8");
+      return readNote(file);
     },
     write(note) {
-      writeAtomically(file, note);
+      writeNote(file, note);
     },
     publish(note) {
       return new Promise<void>((resolve, reject) => {
