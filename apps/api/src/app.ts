@@ -97,7 +97,10 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
     attestEntries: false,
     signer: createHsmSigner(hsm, KEY_LABELS.ctLog, "P-256", pinned(KEY_LABELS.ctLog)),
     stateDir: path.join(env.SIGNET_DATA_DIR, "log"),
-    sequencer,
+    // The CA submits one precertificate per issuance as it gets there, with nothing announced ahead: an idle
+    // CT log starts a batch at once (entries arriving meanwhile still share the next one). The 5 ms collection
+    // delay was a fixed part of every issuance's latency (open-loop p99 at 500/s 57–81 ms with, 70–101 ms without).
+    sequencer: { ...sequencer, incoming: () => 0 },
     log: (l) => logLine(`ct: ${l}`),
   });
   // The CA verifies every SCT and certificate signature against the pinned keys itself (issue.ts), so
