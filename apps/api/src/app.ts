@@ -86,7 +86,13 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
     db,
     origin: env.logOrigin,
     signer: createHsmSigner(hsm, KEY_LABELS.log, "P-256", pinned(KEY_LABELS.log)),
-    entrySigner: createHsmSigner(hsm, KEY_LABELS.log, "P-256", { ...pinned(KEY_LABELS.log), verify: (spki, data, der) => entries.verifyEcdsa(spki, "sha256", data, der) }),
+    // bulk: the SETs queue in this Signer rather than at the sidecar, so a batch's checkpoint signature (on
+    // its critical path) waits behind at most one batch of them.
+    entrySigner: createHsmSigner(hsm, KEY_LABELS.log, "P-256", {
+      ...pinned(KEY_LABELS.log),
+      bulk: true,
+      verify: (spki, data, der) => entries.verifyEcdsa(spki, "sha256", data, der),
+    }),
     stateDir: path.join(env.SIGNET_DATA_DIR, "log"),
     sequencer: { ...sequencer, incoming: () => entries.checking },
     log: (l) => logLine(`log: ${l}`),

@@ -348,6 +348,65 @@ describe("createHsmSigner (B6)", () => {
     expect(failed).toEqual(["ERR_HSM_UNAVAILABLE", "ERR_HSM_UNAVAILABLE", "ERR_HSM_UNAVAILABLE"]);
   });
 
+  it("bulk: keeps one request outstanding, so another signer's request overtakes all but one of its batches", async () => {
+    // The sidecar signs synchronously, one request after another: model that with a serialised backend.
+    const { backend, register } = memoryBackend();
+    const answered: string[] = [];
+    let tail: Promise<unknown> = Promise.resolve();
+    const serialised = <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+      const run = tail.then(async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        const v = await fn();
+        answered.push(what);
+        return v;
+      });
+      tail = run.catch(() => undefined);
+      return run;
+    };
+    const s = await serve({
+      ...backend,
+      signDigest: (label, d) => serialised("one", () => backend.signDigest(label, d)),
+      signDigests: (label, ds) => serialised(`batch of ${ds.length}`, () => backend.signDigests(label, ds)),
+    });
+    const c = client(s.socketPath);
+    await c.ensureKey("log", "P-256");
+    const inputs = Array.from({ length: 80 }, () => register(randomBytes(16)));
+    const checkpoint = register(randomBytes(16));
+    for (const bulk of [false, true]) {
+      answered.length = 0;
+      const entries = createHsmSigner(c, "log", "P-256", { bulk });
+      const checkpoints = createHsmSigner(c, "log", "P-256");
+      await Promise.all([entries.publicKey(), checkpoints.publicKey()]);
+      // Five batches' worth of SETs, then one checkpoint, asked for in the same tick.
+      const sets = Promise.all(inputs.map((d) => entries.sign(d)));
+      const note = checkpoints.sign(checkpoint);
+      const [sigs, noteSig] = await Promise.all([sets, note]);
+      const spki = await entries.publicKey();
+      expect(sigs.every((sig, i) => verifyEcdsaDer(spki, "P-256", inputs[i]!, sig))).toBe(true);
+      expect(verifyEcdsaDer(spki, "P-256", checkpoint, noteSig)).toBe(true);
+      expect(answered.filter((a) => a !== "one")).toEqual(Array(5).fill("batch of 16"));
+      // Without the flag all five batches reach the sidecar first; with it, at most one does.
+      expect(answered.indexOf("one")).toBe(bulk ? 1 : 5);
+    }
+  });
+
+  it("bulk: batches queued behind a request that times out fail with it, not one deadline after another", async () => {
+    const { backend, state, register } = memoryBackend();
+    const s = await serve(backend);
+    const c = client(s.socketPath, { timeoutMs: 150 });
+    const signer = createHsmSigner(c, "log", "P-256", { create: true, bulk: true });
+    await signer.publicKey();
+    state.hang = true;
+    const started = Date.now();
+    const codes = await Promise.all(Array.from({ length: 48 }, () => codeOf(signer.sign(register(randomBytes(16))))));
+    expect(codes).toEqual(Array(48).fill("ERR_HSM_TIMEOUT"));
+    expect(Date.now() - started).toBeLessThan(400); // one deadline (150 ms), not three
+    expect(state.batches).toEqual([16]); // the other two batches never reached the sidecar
+    state.hang = false;
+    const data = register(randomBytes(16));
+    expect(verifyEcdsaDer(await signer.publicKey(), "P-256", data, await signer.sign(data))).toBe(true);
+  });
+
   it("skips its own check only when told the caller verifies (selfCheck: false), and still checks the length", async () => {
     const { backend, state, register } = memoryBackend();
     const s = await serve(backend);

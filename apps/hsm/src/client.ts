@@ -9,7 +9,7 @@ import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import { rawToDerSignature } from "./der.ts";
-import { HsmError } from "./errors.ts";
+import { HsmError, isHsmError } from "./errors.ts";
 import { bytesEqual } from "./keys.ts";
 import type { EcdsaAlgorithm, KeyAlgorithm } from "./keys.ts";
 import {
@@ -255,14 +255,17 @@ export function createHsmClient(options: HsmClientOptions): HsmClient {
       return sig;
     },
     async signBatch(label, digests) {
-      const r = await call("signBatch", { label, digests: digests.map((d) => Buffer.from(d).toString("base64")) });
-      const list = r.signatures;
-      if (!Array.isArray(list) || list.length !== digests.length) throw malformed("signBatch");
-      return list.map((s: unknown) => {
-        const sig = decodeBase64Strict(s, 200);
-        if (!sig || (sig.length !== 64 && sig.length !== 96)) throw malformed("signBatch");
-        return sig;
-      });
+      const digestLength = digests[0]?.length;
+      if (digestLength === undefined || digests.some((d) => d.length !== digestLength)) {
+        throw new HsmError("ERR_HSM_BAD_REQUEST", "signBatch needs at least one digest, all of the same length");
+      }
+      const r = await call("signBatch", { label, digestLength, digests: Buffer.concat(digests).toString("base64") });
+      const all = decodeBase64Strict(r.signatures, Math.ceil((digests.length * 96) / 3) * 4);
+      const size = all ? all.length / digests.length : 0;
+      if (!all || (size !== 64 && size !== 96)) throw malformed("signBatch");
+      const sigs: Uint8Array[] = [];
+      for (let i = 0; i < digests.length; i++) sigs.push(all.subarray(i * size, (i + 1) * size));
+      return sigs;
     },
     async listKeys() {
       const r = await call("listKeys", {});
@@ -298,6 +301,12 @@ export function createHsmClient(options: HsmClientOptions): HsmClient {
  */
 const SIGNER_BATCH = Math.min(16, MAX_BATCH_DIGESTS);
 
+interface SignJob {
+  digest: Uint8Array;
+  resolve: (raw: Uint8Array) => void;
+  reject: (e: unknown) => void;
+}
+
 export interface HsmSignerOptions {
   /**
    * The SPKI DER this signer must use (from the trusted root or the database). When set, a sidecar
@@ -318,6 +327,15 @@ export interface HsmSignerOptions {
    * signature), so that each signature is verified once rather than twice. The length check stays.
    */
   selfCheck?: boolean;
+  /**
+   * Default false. True for a signer of many signatures (the log's SETs): it keeps at most one request
+   * outstanding at the sidecar and queues the rest here, in order, so that a request from any other
+   * signer (the checkpoint, signed by another Signer on the same key) reaches the sidecar behind at most
+   * one of its batches instead of behind all of them. When a request fails with ERR_HSM_TIMEOUT or
+   * ERR_HSM_UNAVAILABLE the queued signatures fail with it (as they would have, sent together) rather
+   * than each waiting out its own deadline in turn.
+   */
+  bulk?: boolean;
 }
 
 /**
@@ -356,23 +374,42 @@ export function createHsmSigner(
 
   // Signatures asked for in the same tick (a batch of log entries' SETs) go to the sidecar as one
   // signBatch request: one line, one secret check, one answer, instead of one of each per signature.
-  let queue: { digest: Uint8Array; resolve: (raw: Uint8Array) => void; reject: (e: unknown) => void }[] = [];
+  let queue: SignJob[] = [];
+  let inFlight = false;
+  const send = (part: SignJob[]): Promise<void> => {
+    const done = part.length === 1 ? client.sign(label, part[0]!.digest).then((raw) => [raw]) : client.signBatch(label, part.map((j) => j.digest));
+    return done.then(
+      (raws) => part.forEach((j, k) => j.resolve(raws[k]!)),
+      (e: unknown) => {
+        part.forEach((j) => j.reject(e));
+        if (options.bulk && isHsmError(e) && (e.code === "ERR_HSM_TIMEOUT" || e.code === "ERR_HSM_UNAVAILABLE")) {
+          const waiting = queue;
+          queue = [];
+          waiting.forEach((j) => j.reject(e));
+        }
+      },
+    );
+  };
   const flush = () => {
+    if (options.bulk) {
+      // One request at a time; whatever queued meanwhile (several ticks' worth) leaves as the next one.
+      if (inFlight || queue.length === 0) return;
+      const part = queue.splice(0, SIGNER_BATCH);
+      inFlight = true;
+      void send(part).then(() => {
+        inFlight = false;
+        flush();
+      });
+      return;
+    }
     const jobs = queue;
     queue = [];
-    for (let i = 0; i < jobs.length; i += SIGNER_BATCH) {
-      const part = jobs.slice(i, i + SIGNER_BATCH);
-      const done = part.length === 1 ? client.sign(label, part[0]!.digest).then((raw) => [raw]) : client.signBatch(label, part.map((j) => j.digest));
-      done.then(
-        (raws) => part.forEach((j, k) => j.resolve(raws[k]!)),
-        (e: unknown) => part.forEach((j) => j.reject(e)),
-      );
-    }
+    for (let i = 0; i < jobs.length; i += SIGNER_BATCH) void send(jobs.slice(i, i + SIGNER_BATCH));
   };
   const signDigest = (digest: Uint8Array) =>
     new Promise<Uint8Array>((resolve, reject) => {
       queue.push({ digest, resolve, reject });
-      if (queue.length === 1) process.nextTick(flush);
+      if (queue.length === 1 && !inFlight) process.nextTick(flush);
     });
 
   return {

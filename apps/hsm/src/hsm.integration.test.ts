@@ -223,6 +223,8 @@ describe("the sidecar with a real SoftHSM2 token", () => {
     // Each raw r‖s verifies over its own input, so the answers are in request order.
     expect(raws.every((raw, i) => verify("sha256", data[i]!, { key, dsaEncoding: "ieee-p1363" }, raw))).toBe(true);
     expect(await codeOf(client.signBatch("it-p-256", [randomBytes(32), randomBytes(48)]))).toBe("ERR_HSM_BAD_REQUEST");
+    // Digests of one length, but not the key's: the token refuses the whole batch.
+    expect(await codeOf(client.signBatch("it-p-256", [randomBytes(48), randomBytes(48)]))).toBe("ERR_HSM_BAD_REQUEST");
   });
 
   it("rejects a wrong secret with ERR_HSM_UNAUTHORIZED and unknown labels with ERR_HSM_KEY_NOT_FOUND", async () => {

@@ -221,6 +221,8 @@ interface Failure {
 }
 
 const MAX_LIST_OBJECTS = 1000;
+// pkcs11js reads the mechanism afresh on every call, so one shared object serves every signature.
+const ECDSA_MECHANISM = { mechanism: CK.CKM_ECDSA } as const;
 
 /** Load the module, find the token by label, log in and fill the session pool. */
 export async function openPkcs11Token(options: Pkcs11TokenOptions): Promise<Pkcs11Token> {
@@ -334,23 +336,25 @@ class TokenImpl implements Pkcs11Token {
           );
         }
       }
-      const out: Uint8Array[] = [];
-      for (const digest of digests) {
-        this.m.C_SignInit(s.handle, { mechanism: CK.CKM_ECDSA }, k.priv);
+      // All signatures land in one buffer (no allocation or copy per signature); callers get views of it.
+      const sigLength = 2 * k.curve.size;
+      const out = Buffer.alloc(digests.length * sigLength);
+      const sigs: Uint8Array[] = [];
+      for (let i = 0; i < digests.length; i++) {
+        const digest = digests[i]!;
+        const slot = out.subarray(i * sigLength, (i + 1) * sigLength);
+        this.m.C_SignInit(s.handle, ECDSA_MECHANISM, k.priv);
         const sig = this.opts.syncSign
-          ? this.m.C_Sign(s.handle, Buffer.from(digest), Buffer.alloc(2 * k.curve.size))
-          : await this.bounded(
-              s,
-              this.m.C_SignAsync(s.handle, Buffer.from(digest), Buffer.alloc(2 * k.curve.size)),
-              this.opts.signTimeoutMs,
-              "C_Sign",
-            );
-        if (sig.length !== 2 * k.curve.size) {
+          ? // Synchronous: the module has read the digest when C_Sign returns, so a view of the caller's bytes will do.
+            this.m.C_Sign(s.handle, asBuffer(digest), slot)
+          : // On the thread pool the digest is read later: hand the module a private copy.
+            await this.bounded(s, this.m.C_SignAsync(s.handle, Buffer.from(digest), slot), this.opts.signTimeoutMs, "C_Sign");
+        if (sig.length !== sigLength) {
           throw new HsmError("ERR_HSM_UNAVAILABLE", `token returned a ${sig.length}-byte ECDSA signature`);
         }
-        out.push(new Uint8Array(sig));
+        sigs.push(sig); // pkcs11js returns a view of `slot`
       }
-      return out;
+      return sigs;
     });
   }
 
@@ -901,6 +905,11 @@ class TokenImpl implements Pkcs11Token {
       }
     }
   }
+}
+
+/** A Buffer view of the same bytes (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 function isTrue(v: Buffer | undefined): boolean {

@@ -17,6 +17,8 @@ const enc = new TextEncoder();
 const parse = (v: unknown): ParsedLine => parseRequestLine(enc.encode(typeof v === "string" ? v : JSON.stringify(v)), check);
 const req = (fields: Record<string, unknown>) => ({ id: 7, secret: SECRET, ...fields });
 const digest32 = Buffer.alloc(32, 1).toString("base64");
+/** `count` digests of `size` bytes, concatenated and base64-encoded, as signBatch carries them. */
+const batch = (count: number, size: number) => Buffer.alloc(count * size, 5).toString("base64");
 
 function failure(p: ParsedLine): { id: unknown; code: string } {
   if (p.ok) throw new Error(`expected a failure, got ${JSON.stringify(p.request)}`);
@@ -100,9 +102,19 @@ describe("parseRequestLine: ops", () => {
     expect(s.ok && s.request.op === "sign" && Buffer.from(s.request.digest).equals(Buffer.alloc(32, 1))).toBe(true);
     const s48 = parse(req({ op: "sign", label: "ca", digest: Buffer.alloc(48, 2).toString("base64") }));
     expect(s48.ok).toBe(true);
-    const b = parse(req({ op: "signBatch", label: "log", digests: [digest32, Buffer.alloc(48, 2).toString("base64")] }));
-    expect(b.ok && b.request.op === "signBatch" && b.request.digests.map((d) => d.length)).toEqual([32, 48]);
-    expect(parse(req({ op: "signBatch", label: "log", digests: Array(MAX_BATCH_DIGESTS).fill(digest32) })).ok).toBe(true);
+    // signBatch: the digests concatenated, split again by digestLength, in order.
+    const three = Buffer.concat([Buffer.alloc(32, 1), Buffer.alloc(32, 2), Buffer.alloc(32, 3)]);
+    const b = parse(req({ op: "signBatch", label: "log", digestLength: 32, digests: three.toString("base64") }));
+    expect(b.ok && b.request.op === "signBatch" && b.request.digests.map((d) => Buffer.from(d).toString("hex"))).toEqual(
+      [1, 2, 3].map((v) => Buffer.alloc(32, v).toString("hex")),
+    );
+    // 96 bytes are three P-256 digests or two P-384 ones: digestLength decides.
+    const b48 = parse(req({ op: "signBatch", label: "log", digestLength: 48, digests: three.toString("base64") }));
+    expect(b48.ok && b48.request.op === "signBatch" && b48.request.digests.map((d) => d.length)).toEqual([48, 48]);
+    for (const size of [32, 48]) {
+      const most = batch(MAX_BATCH_DIGESTS, size);
+      expect(parse(req({ op: "signBatch", label: "log", digestLength: size, digests: most })).ok).toBe(true);
+    }
   });
 
   it.each([
@@ -128,12 +140,21 @@ describe("parseRequestLine: ops", () => {
     ["digest of 64 bytes", { op: "sign", label: "ca", digest: Buffer.alloc(64).toString("base64") }],
     ["digest as bytes array", { op: "sign", label: "ca", digest: [1, 2, 3] }],
     ["missing digest", { op: "sign", label: "ca" }],
-    ["empty batch", { op: "signBatch", label: "ca", digests: [] }],
-    ["batch over the cap", { op: "signBatch", label: "ca", digests: Array(MAX_BATCH_DIGESTS + 1).fill(digest32) }],
-    ["batch not an array", { op: "signBatch", label: "ca", digests: digest32 }],
-    ["batch with one bad digest", { op: "signBatch", label: "ca", digests: [digest32, Buffer.alloc(31).toString("base64")] }],
-    ["batch with a non-string", { op: "signBatch", label: "ca", digests: [digest32, 5] }],
-    ["batch with a single digest field", { op: "signBatch", label: "ca", digest: digest32 }],
+    ["empty batch", { op: "signBatch", label: "ca", digestLength: 32, digests: "" }],
+    ["batch over the cap (32)", { op: "signBatch", label: "ca", digestLength: 32, digests: batch(MAX_BATCH_DIGESTS + 1, 32) }],
+    ["batch over the cap (48)", { op: "signBatch", label: "ca", digestLength: 48, digests: batch(MAX_BATCH_DIGESTS + 1, 48) }],
+    ["batch longer than the largest legal one", { op: "signBatch", label: "ca", digestLength: 32, digests: batch(2 * MAX_BATCH_DIGESTS, 32) }],
+    ["batch as an array (the old form)", { op: "signBatch", label: "ca", digestLength: 32, digests: [digest32] }],
+    ["batch not a whole number of digests", { op: "signBatch", label: "ca", digestLength: 32, digests: Buffer.alloc(33).toString("base64") }],
+    ["batch of 48-byte digests read as 32", { op: "signBatch", label: "ca", digestLength: 32, digests: Buffer.alloc(48).toString("base64") }],
+    ["batch not base64", { op: "signBatch", label: "ca", digestLength: 32, digests: "!".repeat(44) }],
+    ["batch in base64url", { op: "signBatch", label: "ca", digestLength: 32, digests: Buffer.alloc(32, 0xfb).toString("base64url") }],
+    ["batch unpadded", { op: "signBatch", label: "ca", digestLength: 32, digests: digest32.replace(/=+$/, "") }],
+    ["batch with whitespace", { op: "signBatch", label: "ca", digestLength: 32, digests: `${digest32}\n` }],
+    ["batch without digestLength", { op: "signBatch", label: "ca", digests: digest32 }],
+    ["batch with digestLength 64", { op: "signBatch", label: "ca", digestLength: 64, digests: Buffer.alloc(64).toString("base64") }],
+    ["batch with digestLength as a string", { op: "signBatch", label: "ca", digestLength: "32", digests: digest32 }],
+    ["batch with a single digest field", { op: "signBatch", label: "ca", digestLength: 32, digest: digest32 }],
   ])("%s → ERR_HSM_BAD_REQUEST with the id", (_name, fields) => {
     expect(failure(parse(req(fields)))).toEqual({ id: 7, code: "ERR_HSM_BAD_REQUEST" });
   });
@@ -199,10 +220,11 @@ describe("handleRequest", () => {
       publicKey: "AQID",
       created: true,
     });
-    expect(await handleRequest({ id: 4, op: "signBatch", label: "ca", digests: [Uint8Array.of(1, 2), Uint8Array.of(3)] }, backend)).toEqual({
+    // The signatures concatenated in request order: 02 01 ‖ 04 03.
+    expect(await handleRequest({ id: 4, op: "signBatch", label: "ca", digests: [Uint8Array.of(1, 2), Uint8Array.of(3, 4)] }, backend)).toEqual({
       id: 4,
       ok: true,
-      signatures: ["AgE=", "Aw=="],
+      signatures: "AgEEAw==",
     });
     expect(await handleRequest({ id: 2, op: "health" }, backend)).toEqual({ id: 2, ok: true, status: "ok", token: "signet", keys: ["ca"] });
     expect(await handleRequest({ id: 3, op: "publicKey", label: "x" }, backend)).toMatchObject({

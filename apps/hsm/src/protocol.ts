@@ -7,11 +7,18 @@
  *   ← {"id":1,"ok":false,"code":"ERR_HSM_KEY_NOT_FOUND","message":"…"}
  *
  * Ops: ensureKey {label, algorithm}, publicKey {label}, sign {label, digest}, signBatch {label,
- * digests: [base64, …]} (at most MAX_BATCH_DIGESTS, answered with `signatures` in the same order, all
- * or nothing), listKeys, health.
+ * digestLength, digests} (1 to MAX_BATCH_DIGESTS digests of `digestLength` bytes, sent concatenated as
+ * one base64 string and answered with `signatures`, the raw signatures concatenated in the same order
+ * as one base64 string; all or nothing), listKeys, health.
+ *
+ *   → {"id":2,"secret":"…","op":"signBatch","label":"log","digestLength":32,"digests":"<base64, n×32 bytes>"}
+ *   ← {"id":2,"ok":true,"signatures":"<base64, n×64 bytes>"}
+ *
+ * One string rather than an array of them: the sidecar's per-signature cost is what bounds the log, and
+ * a base64 check, decode and encode per digest and per signature was a good part of its own share.
  * This file has no PKCS#11 dependency: the client imports it too.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import { HsmError, isHsmError, isWireErrorCode } from "./errors.ts";
 import type { HsmErrorCode } from "./errors.ts";
 import { isEcdsaAlgorithm, isKeyLabel } from "./keys.ts";
@@ -59,21 +66,28 @@ const OP_FIELDS: Readonly<Record<HsmOp, readonly string[]>> = {
   ensureKey: ["label", "algorithm"],
   publicKey: ["label"],
   sign: ["label", "digest"],
-  signBatch: ["label", "digests"],
+  signBatch: ["label", "digestLength", "digests"],
   listKeys: [],
   health: [],
 };
 const ENVELOPE = ["id", "secret", "op"];
-const DIGEST_LENGTHS = new Set([32, 48]);
+/** The fields each op may carry, built once rather than per request. */
+const ALLOWED_FIELDS: ReadonlyMap<string, ReadonlySet<string>> = new Map(
+  Object.entries(OP_FIELDS).map(([op, fields]) => [op, new Set([...ENVELOPE, ...fields])]),
+);
+const DIGEST_LENGTHS = new Set<unknown>([32, 48]);
+/** base64 characters of the largest signBatch payload (MAX_BATCH_DIGESTS digests of 48 bytes). */
+const MAX_BATCH_DIGESTS_CHARS = Math.ceil((MAX_BATCH_DIGESTS * 48) / 3) * 4;
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 const MAX_ID_CHARS = 64;
 
 /** Build a constant-time check of the shared secret (SHA-256 first, so lengths leak nothing either). */
 export function createSecretChecker(secret: string): (candidate: unknown) => boolean {
   if (secret.length < 32) throw new HsmError("ERR_HSM_CONFIG", "the shared secret must be at least 32 characters");
-  const expected = createHash("sha256").update(secret, "utf8").digest();
+  const expected = hash("sha256", secret, "buffer");
   return (candidate) => {
     if (typeof candidate !== "string" || candidate.length > 4096) return false;
-    return timingSafeEqual(createHash("sha256").update(candidate, "utf8").digest(), expected);
+    return timingSafeEqual(hash("sha256", candidate, "buffer"), expected);
   };
 }
 
@@ -84,7 +98,7 @@ export function parseRequestLine(line: Uint8Array, checkSecret: (candidate: unkn
   if (line.length > MAX_REQUEST_LINE_BYTES) return bad(null, `request line exceeds ${MAX_REQUEST_LINE_BYTES} bytes`);
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(line);
+    text = UTF8.decode(line);
   } catch {
     return bad(null, "request is not UTF-8");
   }
@@ -101,7 +115,7 @@ export function parseRequestLine(line: Uint8Array, checkSecret: (candidate: unkn
   if (!checkSecret(o.secret)) return { ok: false, id, code: "ERR_HSM_UNAUTHORIZED", message: "bad secret" };
   const op = o.op;
   if (typeof op !== "string" || !Object.hasOwn(OP_FIELDS, op)) return bad(id, "unknown op");
-  const allowed = new Set([...ENVELOPE, ...OP_FIELDS[op as HsmOp]]);
+  const allowed = ALLOWED_FIELDS.get(op)!;
   for (const k of Object.keys(o)) if (!allowed.has(k)) return bad(id, `unexpected field ${JSON.stringify(k.slice(0, 40))}`);
 
   switch (op as HsmOp) {
@@ -123,14 +137,16 @@ export function parseRequestLine(line: Uint8Array, checkSecret: (candidate: unkn
     }
     case "signBatch": {
       if (!isKeyLabel(o.label)) return bad(id, "label must match [A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
-      const list = o.digests;
-      if (!Array.isArray(list) || list.length < 1 || list.length > MAX_BATCH_DIGESTS) return bad(id, `digests must be an array of 1-${MAX_BATCH_DIGESTS} digests`);
-      const digests: Uint8Array[] = [];
-      for (const d of list) {
-        const digest = decodeBase64Strict(d, 64);
-        if (!digest || !DIGEST_LENGTHS.has(digest.length)) return bad(id, "each digest must be canonical base64 of 32 or 48 bytes");
-        digests.push(digest);
+      if (!DIGEST_LENGTHS.has(o.digestLength)) return bad(id, "digestLength must be 32 or 48");
+      const size = o.digestLength as number;
+      // attacker-controlled: the string is capped (MAX_BATCH_DIGESTS of the largest digest) before it is decoded.
+      const all = decodeBase64Strict(o.digests, MAX_BATCH_DIGESTS_CHARS);
+      const count = all ? all.length / size : 0;
+      if (!all || !Number.isInteger(count) || count < 1 || count > MAX_BATCH_DIGESTS) {
+        return bad(id, `digests must be canonical base64 of 1-${MAX_BATCH_DIGESTS} digests of digestLength bytes`);
       }
+      const digests: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) digests.push(all.subarray(i * size, (i + 1) * size));
       return { ok: true, request: { id, op: "signBatch", label: o.label, digests } };
     }
   }
@@ -151,7 +167,7 @@ export async function handleRequest(req: HsmRequest, backend: HsmBackend): Promi
       case "sign":
         return { id: req.id, ok: true, signature: b64(await backend.signDigest(req.label, req.digest)) };
       case "signBatch":
-        return { id: req.id, ok: true, signatures: (await backend.signDigests(req.label, req.digests)).map(b64) };
+        return { id: req.id, ok: true, signatures: b64(Buffer.concat(await backend.signDigests(req.label, req.digests))) };
       case "listKeys":
         return { id: req.id, ok: true, keys: await backend.listKeys() };
       case "health": {
