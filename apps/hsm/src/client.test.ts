@@ -377,8 +377,9 @@ describe("createHsmSigner (B6)", () => {
       const entries = createHsmSigner(c, "log", "P-256", { bulk });
       const checkpoints = createHsmSigner(c, "log", "P-256");
       await Promise.all([entries.publicKey(), checkpoints.publicKey()]);
-      // Five batches' worth of SETs, then one checkpoint, asked for in the same tick.
+      // Five batches' worth of SETs, then, once the sidecar has read what was sent, one checkpoint.
       const sets = Promise.all(inputs.map((d) => entries.sign(d)));
+      await new Promise((r) => setTimeout(r, 2));
       const note = checkpoints.sign(checkpoint);
       const [sigs, noteSig] = await Promise.all([sets, note]);
       const spki = await entries.publicKey();
@@ -388,6 +389,30 @@ describe("createHsmSigner (B6)", () => {
       // Without the flag all five batches reach the sidecar first; with it, at most one does.
       expect(answered.indexOf("one")).toBe(bulk ? 1 : 5);
     }
+  });
+
+  it("signs a single signature before a batch read in the same turn, and answers it before signing the batch", async () => {
+    // SoftHSM2's synchronous C_Sign holds the sidecar's event loop for a whole batch. The checkpoint's line
+    // arrives in the same write as the batch's, after it: the sidecar must sign and answer it first.
+    const { backend, register } = memoryBackend();
+    const calls: string[] = [];
+    const s = await serve({
+      ...backend,
+      signDigest: (label, d) => (calls.push("one"), backend.signDigest(label, d)),
+      signDigests: (label, ds) => (calls.push(`batch of ${ds.length}`), backend.signDigests(label, ds)),
+    });
+    const c = client(s.socketPath);
+    await c.ensureKey("log", "P-256");
+    const entries = createHsmSigner(c, "log", "P-256", { bulk: true });
+    const checkpoints = createHsmSigner(c, "log", "P-256");
+    await Promise.all([entries.publicKey(), checkpoints.publicKey()]);
+    const inputs = Array.from({ length: 8 }, () => register(randomBytes(16)));
+    const checkpoint = register(randomBytes(16));
+    const [sigs, noteSig] = await Promise.all([Promise.all(inputs.map((d) => entries.sign(d))), checkpoints.sign(checkpoint)]);
+    expect(calls).toEqual(["one", "batch of 8"]);
+    const spki = await entries.publicKey();
+    expect(sigs.every((sig, i) => verifyEcdsaDer(spki, "P-256", inputs[i]!, sig))).toBe(true);
+    expect(verifyEcdsaDer(spki, "P-256", checkpoint, noteSig)).toBe(true);
   });
 
   it("bulk: batches queued behind a request that times out fail with it, not one deadline after another", async () => {

@@ -106,9 +106,10 @@ export async function startHsmServer(opts: HsmServerOptions): Promise<HsmServer>
       outbox = [];
       if (!sock.destroyed && sock.writable) sock.write(lines.length === 1 ? lines[0]! : lines.join(""));
     };
-    const send = (msg: Record<string, unknown>) => {
+    const send = (msg: Record<string, unknown>, now = false) => {
       outbox.push(encodeLine(msg));
-      if (outbox.length === 1) setImmediate(flush);
+      if (now) flush();
+      else if (outbox.length === 1) setImmediate(flush);
     };
     // Ending our side must not overtake answers still waiting in the outbox.
     const end = () => {
@@ -130,12 +131,19 @@ export async function startHsmServer(opts: HsmServerOptions): Promise<HsmServer>
         }
         state.inFlight++;
         if (state.inFlight >= MAX_IN_FLIGHT_PER_CONNECTION) sock.pause();
-        void handleRequest(parsed.request, opts.backend).then((res) => {
-          send(res);
-          state.inFlight--;
-          if (state.inFlight < MAX_IN_FLIGHT_PER_CONNECTION && sock.isPaused() && !closing) sock.resume();
-          if ((closing || state.readEnded) && state.inFlight === 0) end();
-        });
+        // A single signature (a checkpoint, a certificate) is on someone's critical path; a batch (a log's
+        // SETs) is bulk. With synchronous signing every request read in one turn would be signed before any
+        // answer left, so a batch waits for the next turn and a single signature's answer is written at once.
+        const single = parsed.request.op === "sign";
+        const run = () =>
+          void handleRequest(parsed.request, opts.backend).then((res) => {
+            send(res, single);
+            state.inFlight--;
+            if (state.inFlight < MAX_IN_FLIGHT_PER_CONNECTION && sock.isPaused() && !closing) sock.resume();
+            if ((closing || state.readEnded) && state.inFlight === 0) end();
+          });
+        if (parsed.request.op === "signBatch") setImmediate(run);
+        else run();
       },
       () => {
         send({ id: null, ok: false, code: "ERR_HSM_BAD_REQUEST", message: `request line exceeds ${MAX_REQUEST_LINE_BYTES} bytes` });
