@@ -147,6 +147,8 @@ export class Integrator {
       // First start of an empty log: publish the checkpoint of size 0.
       const note = await keys.signCheckpoint(0n, EMPTY_ROOT);
       await integrator.commit({ size: 0n, rootHash: EMPTY_ROOT, note, entries: [], tiles: [], next: tree });
+      // Opening is done once the file holds it too: nothing of this log is left writing after open returns.
+      await integrator.published;
     } else if (publishedSize < head.size || published === undefined) {
       // The database is ahead of the file (a crash between commit and file write): catch the file up.
       checkpointFile.write(head.checkpoint);
