@@ -1,7 +1,9 @@
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { getPriority } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { DomainError } from "../../../errors.ts";
-import { createEntryPool, type EntryPool } from "./pool.ts";
+import { createEntryPool, POOL_WORKER_NICE, type EntryPool } from "./pool.ts";
 import { prepareRekorV1Entry } from "./prepare.ts";
 import { v1Entry, v2Request } from "./test-support.ts";
 
@@ -76,5 +78,25 @@ describe("entry pool faults", () => {
     const p = createEntryPool({ workers: 1 });
     await p.close();
     await expect(p.prepareV1(bytes(v1Entry().entry))).rejects.toMatchObject({ code: "ERR_LOG_UNAVAILABLE" });
+  });
+});
+
+describe.runIf(process.platform === "linux" && getPriority() === 0)("entry pool thread priority", () => {
+  it("runs its worker threads at POOL_WORKER_NICE and leaves the calling thread's priority alone", async () => {
+    const niceOfThreads = () =>
+      readdirSync("/proc/self/task").map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+        // Field 19 (nice) counted after the parenthesised command name, which may contain spaces.
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+      });
+    const before = niceOfThreads().filter((n) => n === POOL_WORKER_NICE).length;
+    const p = pool({ workers: 2 });
+    const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const spki = publicKey.export({ type: "spki", format: "der" });
+    const data = Buffer.from("warm both workers");
+    const sig = sign("sha256", data, privateKey);
+    await Promise.all(Array.from({ length: 8 }, () => p.verifyEcdsa(spki, "sha256", data, sig)));
+    expect(niceOfThreads().filter((n) => n === POOL_WORKER_NICE).length).toBe(before + 2);
+    expect(getPriority()).toBe(0);
   });
 });

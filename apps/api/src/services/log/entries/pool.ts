@@ -41,6 +41,15 @@ export interface EntryPool {
   close(): Promise<void>;
 }
 
+/**
+ * Nice value of the pool's threads (Linux). Their work is CPU-bound and batched, while the event loop,
+ * the HSM sidecar and PostgreSQL each hold a batch's critical path for short bursts: letting those run
+ * first when both cores are busy shortened every stage. Log bench (20k tree, paired runs on the 2-core
+ * machine): 2,515 and 2,470 appends/s at nice 5 against 2,313 and 2,157/s at nice 0, with less CPU per
+ * entry in every process.
+ */
+export const POOL_WORKER_NICE = 5;
+
 const keyCache = new Map<string, KeyObject>();
 
 function publicKeyFor(spki: Uint8Array): KeyObject {
