@@ -21,3 +21,11 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
 
 /** SHA-256 of the empty string: the root of the empty tree. */
 export const EMPTY_ROOT = hash("sha256", Buffer.alloc(0), "buffer");
+
+/** RFC 6962 MTH of consecutive perfect subtrees (left to right), folded from the right. */
+export function foldRight(subtrees: readonly Uint8Array[]): Uint8Array {
+  if (subtrees.length === 0) return EMPTY_ROOT;
+  let acc = subtrees[subtrees.length - 1]!;
+  for (let i = subtrees.length - 2; i >= 0; i--) acc = nodeHash(subtrees[i]!, acc);
+  return acc;
+}

@@ -205,25 +205,20 @@ export class Integrator {
     // process before the commit, so a discarded signature is only wasted work.
     const lookup = store.findByLeafHashes(this.head.id, batch.map((e) => e.leafHash));
     lookup.catch(() => undefined); // awaited below; a failure must not surface as unhandled meanwhile
+    const startSigning = (p: { fresh: NewEntry[] }) => {
+      const signing = this.sign(p);
+      signing.catch(() => undefined); // awaited below unless the plan is dropped
+      return signing;
+    };
     let plan = this.plan(batch, new Map(), integratedTime);
-    let signed = this.sign(plan);
-    let existing: StoredEntry[];
-    try {
-      existing = await lookup;
-    } catch (e) {
-      void signed.catch(() => undefined);
-      throw e;
-    }
-    if (generation !== this.generation) {
-      void signed.catch(() => undefined);
-      throw speculationLost();
-    }
+    let signed = startSigning(plan);
+    const existing = await lookup;
+    if (generation !== this.generation) throw speculationLost();
     if (existing.length > 0) {
       const known = new Map<string, StoredEntry>(existing.map((e) => [e.leafHash.toString("hex"), e]));
       if (plan.fresh.some((e) => known.has(e.leafHash.toString("hex")))) {
-        void signed.catch(() => undefined);
         plan = this.plan(batch, known, integratedTime);
-        signed = this.sign(plan);
+        signed = startSigning(plan);
       }
     }
     const { results, fresh } = plan;

@@ -3,20 +3,9 @@
  * hold them (cache first, then one query), and read the nodes out of the expanded tiles.
  */
 import { consistencyProofPlan, inclusionProofPlan, planNodeIds, rootPlan, type ProofPlan } from "@signet/crypto/merkle/proof";
-import { EMPTY_ROOT, nodeHash } from "./hash.ts";
+import { foldRight } from "./hash.ts";
 import type { LogStore } from "./log-store.ts";
 import { TileCache, tileForNode, tileKey, type ExpandedTile } from "./tile-cache.ts";
-
-/**
- * RFC 6962 MTH of consecutive subtrees, folded from the right, with node:crypto's SHA-256 (the
- * isomorphic package's foldRight hashes in JavaScript, which cost several µs per node on every answer).
- */
-function foldRight(subtrees: readonly Uint8Array[]): Uint8Array {
-  if (subtrees.length === 0) return EMPTY_ROOT;
-  let acc = subtrees[subtrees.length - 1]!;
-  for (let i = subtrees.length - 2; i >= 0; i--) acc = nodeHash(subtrees[i]!, acc);
-  return acc;
-}
 
 export function createProofSource(store: LogStore, logId: () => number, cache: TileCache) {
   async function nodeSource(nodes: readonly { level: number; index: bigint }[]) {

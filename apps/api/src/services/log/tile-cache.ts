@@ -3,8 +3,8 @@
  * 1M entries touches about three tiles; expanding a tile once (≤ 255 hashes) and caching it makes a
  * proof a handful of array reads instead of ~500 hash computations.
  */
-import { HASH_SIZE, nodeHash } from "./hash.ts";
-import { TILE_HEIGHT, TILE_WIDTH } from "./tree-state.ts";
+import { HASH_SIZE } from "./hash.ts";
+import { TILE_HEIGHT, TILE_WIDTH, expandRows } from "./tree-state.ts";
 
 /** rows[k] holds the complete nodes of height k inside the tile (row 0 = the tile's own hashes). */
 export interface ExpandedTile {
@@ -17,14 +17,7 @@ export function expandTile(hashes: Uint8Array): ExpandedTile {
     throw new Error(`bad tile length ${hashes.length}`);
   }
   const width = hashes.length / HASH_SIZE;
-  const rows: Uint8Array[][] = [[]];
-  for (let o = 0; o < hashes.length; o += HASH_SIZE) rows[0]!.push(hashes.subarray(o, o + HASH_SIZE));
-  for (let k = 1; k <= TILE_HEIGHT; k++) {
-    const below = rows[k - 1]!;
-    const row: Uint8Array[] = [];
-    for (let j = 0; j + 1 < below.length; j += 2) row.push(nodeHash(below[j]!, below[j + 1]!));
-    rows.push(row);
-  }
+  const rows = expandRows(hashes);
   return { width, rows };
 }
 

@@ -5,7 +5,7 @@
  *
  * @see https://c2sp.org/tlog-tiles
  */
-import { EMPTY_ROOT, HASH_SIZE, nodeHash } from "./hash.ts";
+import { HASH_SIZE, foldRight, nodeHash } from "./hash.ts";
 
 export const TILE_HEIGHT = 8;
 export const TILE_WIDTH = 256;
@@ -65,6 +65,13 @@ function pushRow(rows: Rows, hash: Uint8Array): void {
 
 const snapshot = (rows: Rows): Rows => rows.map((r) => r.slice());
 
+/** A tile's hashes (width × 32 bytes) expanded into rows of complete nodes (see Rows). */
+export function expandRows(hashes: Uint8Array): Uint8Array[][] {
+  const rows = emptyRows();
+  for (const h of split(hashes)) pushRow(rows, h);
+  return rows;
+}
+
 export class TreeState {
   private constructor(
     private _size: bigint,
@@ -87,9 +94,7 @@ export class TreeState {
       if (!stored || stored.length < width * HASH_SIZE) {
         throw new Error(`tile level ${level} is missing or shorter than the ${width} hashes a tree of size ${size} needs`);
       }
-      const rows = emptyRows();
-      for (const h of split(stored.subarray(0, width * HASH_SIZE))) pushRow(rows, h);
-      edges[level] = rows;
+      edges[level] = expandRows(stored.subarray(0, width * HASH_SIZE));
     }
     return new TreeState(size, edges);
   }
@@ -150,9 +155,6 @@ export class TreeState {
         }
       }
     }
-    if (subtrees.length === 0) return EMPTY_ROOT;
-    let acc = subtrees[subtrees.length - 1]!;
-    for (let i = subtrees.length - 2; i >= 0; i--) acc = nodeHash(subtrees[i]!, acc);
-    return acc;
+    return foldRight(subtrees);
   }
 }
