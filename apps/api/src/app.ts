@@ -74,6 +74,8 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
   const { db, hsm } = deps;
   const logLine = deps.log ?? (() => {});
 
+  // Configuration first: a bad issuers file must stop the start before anything runs.
+  const issuers = await issuersFor(env);
   const ceremony = await runKeyCeremony({ keyStore: hsm, dir: path.join(env.SIGNET_DATA_DIR, "ca") });
   if (ceremony.created.length) logLine(`key ceremony: created ${ceremony.created.join(", ")} in ${path.join(env.SIGNET_DATA_DIR, "ca")}`);
   for (const w of ceremony.warnings) logLine(`key ceremony: ${w}`);
@@ -81,8 +83,18 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
 
   // Entry checks and the log's per-entry signature self-checks run on worker threads.
   const entries = createEntryPool({ log: (l) => logLine(`log: ${l}`) });
+  // A later step that fails must not leave the pool's threads or a log's sequencer running behind it.
+  const undo: (() => unknown)[] = [() => entries.close()];
+  const guard = async <T>(step: Promise<T>): Promise<T> => {
+    try {
+      return await step;
+    } catch (e) {
+      for (const u of undo.reverse()) await u();
+      throw e;
+    }
+  };
   const sequencer = { maxPending: env.SIGNET_LOG_MAX_PENDING, ...(deps.onFatal ? { onFatal: deps.onFatal } : {}) };
-  const log = await createLogService({
+  const log = await guard(createLogService({
     db,
     origin: env.logOrigin,
     signer: createHsmSigner(hsm, KEY_LABELS.log, "P-256", pinned(KEY_LABELS.log)),
@@ -96,8 +108,9 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
     stateDir: path.join(env.SIGNET_DATA_DIR, "log"),
     sequencer: { ...sequencer, incoming: () => entries.checking },
     log: (l) => logLine(`log: ${l}`),
-  });
-  const ctLog = await createLogService({
+  }));
+  undo.push(() => log.stop());
+  const ctLog = await guard(createLogService({
     db,
     origin: `${env.logOrigin}/ct`,
     attestEntries: false,
@@ -108,10 +121,11 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
     // delay was a fixed part of every issuance's latency (open-loop p99 at 500/s 57–81 ms with, 70–101 ms without).
     sequencer: { ...sequencer, incoming: () => 0 },
     log: (l) => logLine(`ct: ${l}`),
-  });
+  }));
+  undo.push(() => ctLog.stop());
   // The CA verifies every SCT and certificate signature against the pinned keys itself (issue.ts), so
   // these two signers skip their own, identical check: one verification per signature, not two.
-  const ct = await createEngineCtLog(ctLog, createHsmSigner(hsm, KEY_LABELS.ctLog, "P-256", { ...pinned(KEY_LABELS.ctLog), selfCheck: false }));
+  const ct = await guard(createEngineCtLog(ctLog, createHsmSigner(hsm, KEY_LABELS.ctLog, "P-256", { ...pinned(KEY_LABELS.ctLog), selfCheck: false })));
 
   const intermediateAlg = ceremony.intermediate.cert.publicKey.kind === "ecdsa" && ceremony.intermediate.cert.publicKey.curve === "P-384" ? "P-384" : "P-256";
   const ca = createCertificateAuthority({
@@ -126,7 +140,6 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
     signer: createHsmSigner(hsm, KEY_LABELS.tsa, "P-256", pinned(KEY_LABELS.tsa)),
     certificates: [ceremony.tsa.der, ceremony.root.der],
   });
-  const issuers = await issuersFor(env);
   const providerKeys = createProviderKeys();
 
   const limitWrite = createRateLimiter({ perSecond: env.SIGNET_WRITE_RATE, burst: env.SIGNET_WRITE_BURST });
