@@ -6,18 +6,21 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../scripts/lib/ports.mjs";
-import { API_NODE_FLAGS } from "../../scripts/lib/platform.mjs";
+import { API_NODE_FLAGS, ownSession } from "../../scripts/lib/platform.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export async function startApiProcess(env: Record<string, string>, { quiet = false } = {}): Promise<{ port: number; process: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
-  const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE_DIR] : [];
+  const profile = [...(process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE_DIR] : []), ...(process.env.BENCH_API_NODE_FLAGS ? process.env.BENCH_API_NODE_FLAGS.split(" ") : [])];
   // The same node flags as the product's api (scripts/lib/platform.mjs): a bench-only flag would measure another program.
+  // Its own session, as the platform runs it (ownSession: the scheduler's share, a stdin lifeline).
+  const session = ownSession(quiet ? "ignore" : "inherit", "inherit");
   const child = spawn(process.execPath, [...API_NODE_FLAGS, ...profile, "--import", "tsx", path.join(ROOT, "apps/api/src/main.ts")], {
     cwd: ROOT,
-    env: { ...process.env, SIGNET_API_PORT: String(port), SIGNET_WRITE_RATE: "1000000", SIGNET_WRITE_BURST: "1000000", ...env },
-    stdio: ["ignore", quiet ? "ignore" : "inherit", "inherit"],
+    env: { ...process.env, SIGNET_API_PORT: String(port), SIGNET_WRITE_RATE: "1000000", SIGNET_WRITE_BURST: "1000000", ...env, ...session.env },
+    stdio: session.stdio as ("pipe" | "ignore" | "inherit")[],
+    detached: session.detached,
   });
   for (let i = 0; ; i++) {
     try {

@@ -11,8 +11,29 @@ import { createCluster } from "./postgres.mjs";
  * Node flags of the api process, here and in the benchmarks (bench/lib/api-process.ts): a larger young
  * generation (32 MiB semi-spaces instead of V8's 16 MiB default ceiling) cut scavenges at 500
  * issuances/s from ~110 to ~40 per 10 s and their total pause by about a third (docs/ca.md, Performance).
+ * Semi-spaces start at 16 MiB instead of growing from 1 MiB: the flag holds for every isolate, and the
+ * entry pool's worker threads otherwise stayed at the small size, scavenging every ~70 ms (log bench,
+ * --trace-gc: 275 → 51 scavenges per worker, 33 → 10 µs of worker GC per appended entry; docs/log.md).
  */
-export const API_NODE_FLAGS = ["--max-semi-space-size=32"];
+export const API_NODE_FLAGS = ["--max-semi-space-size=32", "--min-semi-space-size=16"];
+
+/**
+ * Spawn options that put a service in a session of its own, tied to its parent by its stdin.
+ *
+ * Linux's autogroup scheduler (on by default on most distributions) shares the CPU fairly between
+ * sessions first and between the processes of a session second. PostgreSQL starts every backend in a
+ * session of its own, so a service left in the start command's session shares one slice with everything
+ * else there, while each busy backend gets a whole one. The api's event loop holds the critical path
+ * of every request, so it gets its own session: in the CA bench at a fixed 500 issuances/s, p99 was
+ * lower in each of five paired runs (94.7–135 ms against 130–378 ms; docs/ca.md).
+ *
+ * A service in its own session no longer gets the terminal's Ctrl-C, and nothing signals it when its
+ * parent dies: the parent keeps the write end of its stdin, and with SIGNET_LIFELINE=stdin the service
+ * stops once that pipe closes (apps/api/src/lifeline.ts).
+ */
+export function ownSession(stdout = "pipe", stderr = "pipe") {
+  return { detached: true, stdio: ["pipe", stdout, stderr], env: { SIGNET_LIFELINE: "stdin" } };
+}
 
 /** Default ports, each overridable by its environment variable. */
 export function defaultPorts(env = process.env) {
@@ -110,7 +131,8 @@ export async function startPlatform({ dataDir, ports, databaseUrl, quietChildren
       NEXT_TELEMETRY_DISABLED: "1",
     };
     const spawnChild = (name, cmd, args, extra = {}) => {
-      const child = spawn(cmd, args, { cwd: extra.cwd ?? ROOT, env: { ...process.env, ...common, ...extra.env }, stdio: ["ignore", "pipe", "pipe"] });
+      const session = extra.ownSession ? ownSession() : { stdio: ["ignore", "pipe", "pipe"], env: {} };
+      const child = spawn(cmd, args, { cwd: extra.cwd ?? ROOT, env: { ...process.env, ...common, ...extra.env, ...session.env }, stdio: session.stdio, detached: session.detached });
       const entry = { name, child, exited: false };
       child.stdout.on("data", (c) => quietChildren || writePrefixed(name, c));
       child.stderr.on("data", (c) => quietChildren || writePrefixed(name, c));
@@ -129,7 +151,7 @@ export async function startPlatform({ dataDir, ports, databaseUrl, quietChildren
     // The embedded portal reaches the api over loopback and passes the browser's address in
     // X-Forwarded-For: the api believes it from loopback peers only (plus any the operator lists).
     const trustedProxies = ["127.0.0.1", "::1", process.env.SIGNET_TRUSTED_PROXIES].filter(Boolean).join(",");
-    const api = spawnChild("api", process.execPath, [...API_NODE_FLAGS, "--import", "tsx", "apps/api/src/main.ts"], { env: { SIGNET_TRUSTED_PROXIES: trustedProxies } });
+    const api = spawnChild("api", process.execPath, [...API_NODE_FLAGS, "--import", "tsx", "apps/api/src/main.ts"], { env: { SIGNET_TRUSTED_PROXIES: trustedProxies }, ownSession: true });
     const web = spawnChild("web", BIN.next, ["start", "-p", String(ports.web), "-H", "127.0.0.1"], { cwd: path.join(ROOT, "apps/web"), env: { PORT: String(ports.web) } });
     await Promise.all([
       waitForHttp(`http://127.0.0.1:${ports.idp}/healthz`, { timeoutMs: 60_000, isAlive: () => !idp.exited }),

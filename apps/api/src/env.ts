@@ -54,6 +54,8 @@ const schema = z.object({
     }, "must be comma-separated IP addresses"),
   /** Queue bound of the log sequencer: beyond it appends get 503 + Retry-After. */
   SIGNET_LOG_MAX_PENDING: z.coerce.number().int().min(1).max(1_000_000).default(16_384),
+  /** "stdin": stop when stdin ends, i.e. when the process that started the api is gone (lifeline.ts). */
+  SIGNET_LIFELINE: z.enum(["stdin"]).optional(),
 });
 
 export type Env = z.infer<typeof schema> & {

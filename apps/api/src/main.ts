@@ -8,6 +8,7 @@ import { loadEnv, EnvError } from "./env.ts";
 import { createDb } from "./db.ts";
 import { createApp } from "./app.ts";
 import { LogIntegrityError } from "./services/log/integrator.ts";
+import { stopWithParent } from "./lifeline.ts";
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  stopWithParent(env.SIGNET_LIFELINE, process.stdin, () => void stop("parent process gone"));
 }
 
 main().catch((e: unknown) => {
