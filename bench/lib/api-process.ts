@@ -12,7 +12,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
 export async function startApiProcess(env: Record<string, string>, { quiet = false } = {}): Promise<{ port: number; process: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
-  const profile = [...(process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE_DIR] : []), ...(process.env.BENCH_API_NODE_FLAGS ? process.env.BENCH_API_NODE_FLAGS.split(" ") : [])];
+  const profile = [...(process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_PROFILE_DIR] : []), ...(process.env.BENCH_API_NODE_FLAGS ? process.env.BENCH_API_NODE_FLAGS.split(" ").filter(Boolean) : [])];
   // The same node flags as the product's api (scripts/lib/platform.mjs): a bench-only flag would measure another program.
   // Its own session, as the platform runs it (ownSession: the scheduler's share, a stdin lifeline).
   const session = ownSession(quiet ? "ignore" : "inherit", "inherit");

@@ -11,11 +11,12 @@ import { createCluster } from "./postgres.mjs";
  * Node flags of the api process, here and in the benchmarks (bench/lib/api-process.ts): a larger young
  * generation (32 MiB semi-spaces instead of V8's 16 MiB default ceiling) cut scavenges at 500
  * issuances/s from ~110 to ~40 per 10 s and their total pause by about a third (docs/ca.md, Performance).
- * Semi-spaces start at 16 MiB instead of growing from 1 MiB: the flag holds for every isolate, and the
- * entry pool's worker threads otherwise stayed at the small size, scavenging every ~70 ms (log bench,
- * --trace-gc: 275 → 51 scavenges per worker, 33 → 10 µs of worker GC per appended entry; docs/log.md).
+ * Not `--min-semi-space-size=16`: it cut the entry pool workers' GC in the log bench (275 → 40–51
+ * scavenges per worker, 33 → 10–13 µs per entry), but the flag holds for every isolate and the api's
+ * event loop then paused longer per scavenge: CA bench p99 at a fixed 500/s 171–258 ms with it against
+ * 114–128 ms without, in three paired runs.
  */
-export const API_NODE_FLAGS = ["--max-semi-space-size=32", "--min-semi-space-size=16"];
+export const API_NODE_FLAGS = ["--max-semi-space-size=32"];
 
 /**
  * Spawn options that put a service in a session of its own, tied to its parent by its stdin.

@@ -17,6 +17,9 @@ import { createLogKeys, type LogSigner } from "./signing.ts";
 import { TileCache } from "./tile-cache.ts";
 import { TILE_HEIGHT, TILE_WIDTH } from "./tree-state.ts";
 
+/** A hash as a Buffer without copying it (proof hashes come from cached tiles, which never change). */
+const asBuffer = (h: Uint8Array): Buffer => (Buffer.isBuffer(h) ? h : Buffer.from(h.buffer, h.byteOffset, h.byteLength));
+
 export interface LogServiceOptions {
   db: Db;
   /** Checkpoint origin and signed-note key name, e.g. "localhost:8080". */
@@ -79,7 +82,7 @@ export async function createLogService(opts: LogServiceOptions) {
       proofs.inclusion(entry.index, checkpoint.size),
       set ?? keys.signEntryTimestamp({ body: entry.body, integratedTime: entry.integratedTime, logIndex: entry.index }),
     ]);
-    return { entry, uuid: entry.leafHash.toString("hex"), checkpoint, inclusionProof: inclusionProof.map((h) => Buffer.from(h)), signedEntryTimestamp };
+    return { entry, uuid: entry.leafHash.toString("hex"), checkpoint, inclusionProof: inclusionProof.map(asBuffer), signedEntryTimestamp };
   }
 
   async function commit(entry: PreparedEntry): Promise<{ entry: StoredEntry; checkpoint: LogCheckpoint; duplicate: boolean; set?: Buffer }> {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { verifyCheckpoint } from "@signet/crypto/checkpoint/checkpoint";
 import { createMemorySigner } from "@signet/hsm/signer";
-import { createLogKeys, SignatureSelfCheckError, type LogSigner } from "./signing.ts";
+import { canonicalize } from "@signet/crypto/json/canonical";
+import { createLogKeys, setPayload, SignatureSelfCheckError, type LogSigner } from "./signing.ts";
 
 const root = new Uint8Array(32).fill(7);
 
@@ -27,5 +28,17 @@ describe("createLogKeys: checkpoint self-check (B6)", () => {
     const swapped: LogSigner = { publicKey: () => published.publicKey(), sign: (m) => other.sign(m) };
     const keys = await createLogKeys("log.example", swapped);
     await expect(keys.signCheckpoint(1n, root)).rejects.toBeInstanceOf(SignatureSelfCheckError);
+  });
+});
+
+describe("setPayload", () => {
+  it("is exactly the RFC 8785 form of the SET fields", () => {
+    const logId = "c0ffee".repeat(10) + "abcd";
+    for (const [len, time, index] of [[0, 0n, 0n], [1, 1n, 1n], [2, 1765000000n, 999_999n], [1500, 1765000001n, 2n ** 53n - 1n], [3, 2n ** 53n, 2n ** 60n]] as const) {
+      const body = new Uint8Array(len).map((_, i) => (i * 37 + 11) & 0xff);
+      const expected = canonicalize({ body: Buffer.from(body).toString("base64"), integratedTime: Number(time), logID: logId, logIndex: Number(index) });
+      expect(setPayload(logId, { body, integratedTime: time, logIndex: index }).toString()).toBe(expected);
+      expect(setPayload(logId, { body: Buffer.from(body), integratedTime: time, logIndex: index }).toString()).toBe(expected);
+    }
   });
 });

@@ -21,21 +21,32 @@ export function expandTile(hashes: Uint8Array): ExpandedTile {
   return { width, rows };
 }
 
-export const tileKey = (level: number, index: bigint): string => `${level}/${index}`;
+/** The cache key of tile (level, index); a number index gives the same key as the equal bigint. */
+export const tileKey = (level: number, index: bigint | number): string => `${level}/${index}`;
 
+/**
+ * A bounded cache with approximate LRU eviction: the Map's insertion order is the recency order, and
+ * a hit moves its tile to the end only when more than a quarter of the capacity was inserted since it
+ * last moved. Moving on every hit (a Map delete and set) cost ~0.8 µs per node read, half of an
+ * inclusion proof's time at 1M leaves; a tile in use still moves long before it could be evicted.
+ */
 export class TileCache {
-  private readonly map = new Map<string, ExpandedTile>();
+  private readonly map = new Map<string, { tile: ExpandedTile; stamp: number }>();
+  /** Insertions so far (new tiles and moves). */
+  private clock = 0;
   constructor(private readonly capacity: number) {}
 
   /** A cached tile with at least `minWidth` hashes. */
-  get(level: number, index: bigint, minWidth = 1): ExpandedTile | undefined {
+  get(level: number, index: bigint | number, minWidth = 1): ExpandedTile | undefined {
     const key = tileKey(level, index);
-    const tile = this.map.get(key);
-    if (!tile || tile.width < minWidth) return undefined;
-    // Refresh recency.
-    this.map.delete(key);
-    this.map.set(key, tile);
-    return tile;
+    const slot = this.map.get(key);
+    if (!slot || slot.tile.width < minWidth) return undefined;
+    if (this.clock - slot.stamp > this.capacity >> 2) {
+      this.map.delete(key);
+      slot.stamp = ++this.clock;
+      this.map.set(key, slot);
+    }
+    return slot.tile;
   }
 
   /**
@@ -45,10 +56,10 @@ export class TileCache {
   put(level: number, index: bigint, hashes: Uint8Array, rows?: ExpandedTile["rows"]): ExpandedTile {
     const key = tileKey(level, index);
     const existing = this.map.get(key);
-    if (existing && existing.width >= hashes.length / HASH_SIZE) return existing;
+    if (existing && existing.tile.width >= hashes.length / HASH_SIZE) return existing.tile;
     const tile = rows && rows[0]?.length === hashes.length / HASH_SIZE ? { width: rows[0].length, rows } : expandTile(hashes);
     this.map.delete(key);
-    this.map.set(key, tile);
+    this.map.set(key, { tile, stamp: ++this.clock });
     while (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
     return tile;
   }
