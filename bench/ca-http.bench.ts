@@ -22,7 +22,7 @@ import { freePort } from "../scripts/lib/ports.mjs";
 import { migrate } from "../apps/api/src/db/migrate.ts";
 import { startTestHsm } from "../apps/api/src/testing/hsm.ts";
 import { startTestIdp } from "../apps/api/src/testing/idp.ts";
-import { cpuByComponent, describeCpu } from "./lib/cpu.ts";
+import { cpuByComponent, describeCpu, machineGauge } from "./lib/cpu.ts";
 import { startApiProcess } from "./lib/api-process.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -79,6 +79,7 @@ async function main() {
     const latencies: number[] = [];
     const statuses = new Map<number, number>();
     let next = 0;
+    const gaugeBefore = machineGauge();
     const cpuBefore = cpuByComponent();
     const start = performance.now();
     const end = start + SECONDS * 1000;
@@ -121,6 +122,7 @@ async function main() {
     await Promise.all(inflight);
     const openElapsed = (performance.now() - t0) / 1000;
     const openCpu = describeCpu(openCpuBefore, cpuByComponent(), openStatuses.get(200) ?? 0, openElapsed);
+    const gaugeAfter = machineGauge();
     openAgent.destroy();
 
     // Reference: raw P-256 signatures through the sidecar, concurrency 16, same machine, same run.
@@ -144,6 +146,7 @@ async function main() {
     console.log(`  responses: ${[...openStatuses].map(([s, c]) => `${s}×${c}`).join(", ")}`);
     console.log(`  CPU per issuance: ${openCpu}`);
     console.log(`  reference, raw HSM P-256 signatures through the sidecar: ${Math.round(signs / 3).toLocaleString()}/s`);
+    console.log(`  machine gauge (P-256 verifies per CPU-second, one thread; lib/cpu.ts): ${Math.round(gaugeBefore).toLocaleString()} before the issuances, ${Math.round(gaugeAfter).toLocaleString()} after`);
   } finally {
     await api?.stop();
     await idp?.stop();

@@ -13,7 +13,7 @@
 import crypto from "node:crypto";
 import http from "node:http";
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { cpuByComponent, describeCpu } from "./lib/cpu.ts";
+import { cpuByComponent, describeCpu, machineGauge } from "./lib/cpu.ts";
 import { startApiProcess } from "./lib/api-process.ts";
 import { jsonPost, runClosedLoop } from "./lib/http-load.ts";
 import os from "node:os";
@@ -158,6 +158,7 @@ async function main() {
     const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
     // Warm-up: JIT, connections, tile cache.
     await Promise.all(entries.splice(0, 256).map((e) => post(agent, port, e)));
+    const gaugeBefore = machineGauge();
     const cpuBefore = cpuByComponent();
     // A lean closed-loop client (bench/lib/http-load.ts): 64 keep-alive connections, one request in flight each.
     const load = await runClosedLoop({ port, connections: CLIENTS, seconds: APPEND_SECONDS, request: (i) => (i < entries.length ? jsonPost("/api/v1/log/entries", entries[i]!) : undefined) });
@@ -165,6 +166,7 @@ async function main() {
     const elapsed = load.seconds;
     const created = statuses.get(201) ?? 0;
     const cpuPerEntry = describeCpu(cpuBefore, cpuByComponent(), created, elapsed);
+    const gaugeAfter = machineGauge();
 
     // Inclusion proofs over HTTP (tRPC query) on the grown tree.
     const httpProof: number[] = [];
@@ -193,6 +195,7 @@ async function main() {
     console.log(`  inclusion proof over HTTP (tRPC): p50 ${ms(pct(httpProof, 50))}, p99 ${ms(pct(httpProof, 99))}`);
     console.log(`  reference, one durable commit per entry on the same PostgreSQL: ${Math.round(ref1).toLocaleString()}/s (1 connection), ${Math.round(ref16).toLocaleString()}/s (16 connections)`);
     console.log(`  reference, Tessera's published figure on 2 vCPU: 1,500–2,000/s`);
+    console.log(`  machine gauge (P-256 verifies per CPU-second, one thread; lib/cpu.ts): ${Math.round(gaugeBefore).toLocaleString()} before the appends, ${Math.round(gaugeAfter).toLocaleString()} after`);
   } finally {
     await api?.stop();
     await hsm.stop();

@@ -2,6 +2,7 @@
  * CPU seconds (user + system) used so far by each Signet component's processes, read from /proc, so a
  * benchmark can report CPU per operation by component and how busy unrelated processes kept the machine.
  */
+import { generateKeyPairSync, sign, verify } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 
 const USER_HZ = 100;
@@ -42,4 +43,27 @@ export function describeCpu(before: CpuSample, after: CpuSample, operations: num
     .map((k) => `${k} ${(((after[k]! - before[k]!) / Math.max(operations, 1)) * 1e6).toFixed(0)} µs`)
     .join(", ");
   return `${per}; unrelated processes used ${((after.other! - before.other!) / seconds).toFixed(2)} cores meanwhile`;
+}
+
+/**
+ * A gauge of this machine's speed right now: P-256 ECDSA verifications per CPU-second on one thread
+ * (node:crypto, OpenSSL). The VMs these benches run on slow down and speed up by tens of percent
+ * between runs (every process's CPU per operation moves together), so each run prints the gauge beside
+ * its figures; compare runs only with their gauges in view.
+ */
+export function machineGauge(seconds = 0.5): number {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const data = Buffer.from("signet machine gauge");
+  const signature = sign("sha256", data, privateKey);
+  for (let i = 0; i < 200; i++) verify("sha256", data, publicKey, signature); // warm-up
+  const start = process.cpuUsage();
+  let n = 0;
+  let used = 0;
+  while (used < seconds) {
+    for (let i = 0; i < 100; i++) if (!verify("sha256", data, publicKey, signature)) throw new Error("gauge: signature did not verify");
+    n += 100;
+    const u = process.cpuUsage(start);
+    used = (u.user + u.system) / 1e6;
+  }
+  return n / used;
 }
