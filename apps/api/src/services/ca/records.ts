@@ -22,9 +22,12 @@ interface PendingRecord {
   reject: (e: unknown) => void;
 }
 
+// The certificates travel as one binary bytea cut apart by offset: a bytea[] parameter goes as hex text
+// (the same change in the log's commit halved PostgreSQL's CPU per entry there).
 const INSERT = `
   INSERT INTO issued_certificates (serial, fingerprint, identity, issuer, not_before, not_after, der)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::bytea[])`;
+  SELECT r.s, r.f, r.i, r.iss, r.nb, r.na, substring($7::bytea FROM r.o + 1 FOR r.l)
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $8::int[], $9::int[]) AS r(s, f, i, iss, nb, na, o, l)`;
 
 /**
  * `recordCertificate` for createCertificateAuthority: stores each issued certificate in
@@ -45,6 +48,12 @@ export function createCertificateRecorder(db: Db | Sql, options: CertificateReco
   let inFlight = 0;
 
   async function insert(batch: readonly CertificateRecord[]): Promise<void> {
+    const offsets: number[] = [];
+    let at = 0;
+    for (const r of batch) {
+      offsets.push(at);
+      at += r.der.byteLength;
+    }
     await sql.query(INSERT, [
       batch.map((r) => r.serialNumber),
       batch.map((r) => r.fingerprint),
@@ -52,7 +61,9 @@ export function createCertificateRecorder(db: Db | Sql, options: CertificateReco
       batch.map((r) => r.issuer),
       batch.map((r) => r.notBefore),
       batch.map((r) => r.notAfter),
-      batch.map((r) => Buffer.from(r.der.buffer, r.der.byteOffset, r.der.byteLength)),
+      Buffer.concat(batch.map((r) => r.der), at),
+      offsets,
+      batch.map((r) => r.der.byteLength),
     ]);
   }
 
