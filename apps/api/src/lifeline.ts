@@ -19,8 +19,7 @@ export function stopWithParent(lifeline: "stdin" | undefined, stdin: Readable, s
   stdin.on("end", once);
   stdin.on("close", once);
   stdin.on("error", once);
-  // Nothing is ever sent on it: read (and drop) so that the end of the stream is seen.
-  stdin.on("data", () => undefined);
+  // Nothing is ever sent on it: flowing without a reader drops anything that comes, and the end is seen.
   stdin.resume();
   return true;
 }

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import path from "node:path";
+import { asBuffer } from "../../bytes.ts";
 import { DomainError } from "../../errors.ts";
 import type { Db } from "../../db.ts";
 import { createCheckpointFile } from "./checkpoint-file.ts";
@@ -16,9 +17,6 @@ import { Sequencer, type SequencerOptions } from "./sequencer.ts";
 import { createLogKeys, type LogSigner } from "./signing.ts";
 import { TileCache } from "./tile-cache.ts";
 import { TILE_HEIGHT, TILE_WIDTH } from "./tree-state.ts";
-
-/** A hash as a Buffer without copying it (proof hashes come from cached tiles, which never change). */
-const asBuffer = (h: Uint8Array): Buffer => (Buffer.isBuffer(h) ? h : Buffer.from(h.buffer, h.byteOffset, h.byteLength));
 
 export interface LogServiceOptions {
   db: Db;
@@ -82,7 +80,7 @@ export async function createLogService(opts: LogServiceOptions) {
       proofs.inclusion(entry.index, checkpoint.size),
       set ?? keys.signEntryTimestamp({ body: entry.body, integratedTime: entry.integratedTime, logIndex: entry.index }),
     ]);
-    return { entry, uuid: entry.leafHash.toString("hex"), checkpoint, inclusionProof: inclusionProof.map(asBuffer), signedEntryTimestamp };
+    return { entry, uuid: entry.leafHash.toString("hex"), checkpoint, inclusionProof: inclusionProof.map(asBuffer), signedEntryTimestamp }; // no copies: proof hashes come from cached tiles, which never change
   }
 
   async function commit(entry: PreparedEntry): Promise<{ entry: StoredEntry; checkpoint: LogCheckpoint; duplicate: boolean; set?: Buffer }> {

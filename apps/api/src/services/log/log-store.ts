@@ -4,6 +4,7 @@
  * compare-and-swap on `version` in the same transaction that writes the entries, the tiles and the
  * signed checkpoint, so a commit is all of them or none.
  */
+import { asBuffer as buf, packBytes } from "../../bytes.ts";
 import { sqlOf, type Db } from "../../db.ts";
 import type { TileWrite } from "./tree-state.ts";
 
@@ -45,7 +46,6 @@ export class TreeHeadConflictError extends Error {
   override name = "TreeHeadConflictError";
 }
 
-const buf = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 interface HeadRow {
   id: number;
@@ -86,19 +86,6 @@ const toEntry = (r: EntryRow): StoredEntry => ({
 });
 
 const ENTRY_COLUMNS = `index, leaf_hash, body, kind, api_version, integrated_time`;
-
-/** Byte strings as one buffer plus where each starts and how long it is. */
-function pack(items: readonly Uint8Array[]): { data: Buffer; offsets: number[]; lengths: number[] } {
-  const offsets: number[] = [];
-  const lengths: number[] = [];
-  let at = 0;
-  for (const b of items) {
-    offsets.push(at);
-    lengths.push(b.length);
-    at += b.length;
-  }
-  return { data: Buffer.concat(items as Uint8Array[], at), offsets, lengths };
-}
 
 export function createLogStore(db: Db) {
   const sql = sqlOf(db);
@@ -225,13 +212,11 @@ export function createLogStore(db: Db) {
       tiles: readonly TileWrite[];
     }): Promise<bigint> {
       const { logId, entries, tiles } = input;
-      // The byte strings travel as one binary parameter each, cut apart by offset in the statement: pg
-      // sends a bytea[] as text (every byte as two hex digits, built as a JS string, parsed back by the
-      // server), which was ~4 KB of garbage per entry in the api and an array parse in PostgreSQL.
+      // The byte strings travel as one binary parameter each, cut apart by offset in the statement (packBytes).
       const leafHashes = Buffer.concat(entries.map((e) => e.leafHash));
       if (leafHashes.length !== entries.length * 32) throw new Error("commitBatch: every leaf hash must be 32 bytes");
-      const bodies = pack(entries.map((e) => e.body));
-      const tileHashes = pack(tiles.map((t) => t.hashes));
+      const bodies = packBytes(entries.map((e) => e.body));
+      const tileHashes = packBytes(tiles.map((t) => t.hashes));
       // One statement, so one round trip and one implicit transaction: the head's compare-and-swap
       // gates every insert (a lost race inserts nothing and returns no row), and either all of it
       // commits or none does. Round trips matter here: each one is paid once per batch, in series.

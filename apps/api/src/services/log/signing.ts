@@ -8,6 +8,7 @@ import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto
 import { parseCheckpoint, signCheckpoint } from "@signet/crypto/checkpoint/checkpoint";
 import { createEcdsaNoteSigner, createEcdsaNoteVerifier, parseSignedNote, type NoteVerifier } from "@signet/crypto/note/signed-note";
 import { canonicalize } from "@signet/crypto/json/canonical";
+import { asBuffer } from "../../bytes.ts";
 
 /**
  * What the log needs from a key holder: the HSM sidecar's Signer, which verifies each signature
@@ -42,7 +43,7 @@ export interface LogKeys {
  * output). One per appended entry, so the generic canonicalizer's object walk and sort are skipped.
  */
 export function setPayload(logIdHex: string, entry: { body: Uint8Array; integratedTime: bigint; logIndex: bigint }): Buffer {
-  const body = (Buffer.isBuffer(entry.body) ? entry.body : Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength)).toString("base64");
+  const body = asBuffer(entry.body).toString("base64");
   const integratedTime = Number(entry.integratedTime);
   const logIndex = Number(entry.logIndex);
   if (!Number.isSafeInteger(integratedTime) || !Number.isSafeInteger(logIndex) || !/^[0-9a-f]*$/.test(logIdHex)) {

@@ -14,6 +14,7 @@ import { availableParallelism } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { asBuffer } from "../../../bytes.ts";
 import { DomainError, type DomainKind } from "../../../errors.ts";
 import { prepareRekorV1Entry, prepareRekorV2Entry } from "./prepare.ts";
 import type { PreparedEntry } from "./types.ts";
@@ -88,14 +89,10 @@ export function runPoolTask(task: PoolTask): PoolOutcome {
   }
 }
 
-function toBuffer(u: Uint8Array): Buffer {
-  return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-}
-
 /** Structured clone turns Buffers into Uint8Arrays: give the entry back its Buffers. */
 function revivePrepared(value: unknown): PreparedEntry {
   const e = value as PreparedEntry;
-  return { ...e, body: toBuffer(e.body), leafHash: toBuffer(e.leafHash) };
+  return { ...e, body: asBuffer(e.body), leafHash: asBuffer(e.leafHash) };
 }
 
 function settle<T>(outcome: PoolOutcome): T {
