@@ -1,6 +1,9 @@
+import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SOFTHSM_MODULE, loadHsmEnv, repoRoot } from "./env.ts";
+import { softHsmTokenStamp } from "./softhsm.ts";
 
 const code = (fn: () => unknown): string => {
   try {
@@ -42,6 +45,15 @@ describe("loadHsmEnv", () => {
     expect(code(() => loadHsmEnv({ SIGNET_HSM_SYNC_SIGN: "yes" }))).toBe("ERR_HSM_CONFIG");
   });
 
+  it("signs with session key copies only for the embedded token, and refuses them for any other", () => {
+    expect(loadHsmEnv({}).keyCopies).toBe(true);
+    expect(loadHsmEnv({ SIGNET_HSM_KEY_COPIES: "false" }).keyCopies).toBe(false);
+    const foreign = { SIGNET_HSM_MODULE: process.execPath, SIGNET_HSM_PIN: "1234" };
+    expect(loadHsmEnv(foreign).keyCopies).toBe(false);
+    expect(code(() => loadHsmEnv({ ...foreign, SIGNET_HSM_KEY_COPIES: "true" }))).toBe("ERR_HSM_CONFIG");
+    expect(code(() => loadHsmEnv({ SIGNET_HSM_KEY_COPIES: "maybe" }))).toBe("ERR_HSM_CONFIG");
+  });
+
   it("keeps the embedded mode when SOFTHSM2_CONF names the embedded conf", () => {
     const env = loadHsmEnv({ SIGNET_DATA_DIR: "/tmp/x", SOFTHSM2_CONF: "/tmp/x/hsm/softhsm2.conf" });
     expect(env.embedded).toBe(true);
@@ -68,5 +80,45 @@ describe("loadHsmEnv", () => {
       expect((e as { code: string }).code).toBe("ERR_HSM_CONFIG");
     }
     expect(message).toContain(name);
+  });
+});
+
+describe("softHsmTokenStamp", () => {
+  function store() {
+    const dir = mkdtempSync(path.join(tmpdir(), "signet-stamp-"));
+    const token = path.join(dir, "3f0c9a1e-token");
+    mkdirSync(token);
+    writeFileSync(path.join(token, "generation"), Buffer.alloc(8));
+    return { dir, token, gen: path.join(token, "generation") };
+  }
+
+  it("stays the same while nothing changes, and changes when the token's generation file is rewritten", () => {
+    const { dir, gen } = store();
+    const stamp = softHsmTokenStamp(dir);
+    const first = stamp();
+    expect(first).toBeDefined();
+    writeFileSync(path.join(dir, "stray-file"), "not a token");
+    expect(stamp()).toBe(first);
+    expect(stamp()).toBe(first);
+    writeFileSync(gen, Buffer.of(0, 0, 0, 0, 0, 0, 0, 1));
+    utimesSync(gen, new Date(2001, 1, 1), new Date(2001, 1, 1)); // a different mtime even within one clock tick
+    expect(stamp()).not.toBe(first);
+    rmSync(dir, { recursive: true });
+  });
+
+  it("changes when the token is taken away or replaced, and is undefined when the store cannot be read", () => {
+    const { dir, token, gen } = store();
+    const stamp = softHsmTokenStamp(dir);
+    const first = stamp();
+    renameSync(token, `${dir}-aside`);
+    expect(stamp()).toBeUndefined();
+    renameSync(`${dir}-aside`, token);
+    expect(stamp()).toBe(first); // the same token back: its copies may be made again
+    rmSync(gen);
+    writeFileSync(gen, Buffer.alloc(8)); // a new file (its inode may be reused, so give it another time too)
+    utimesSync(gen, new Date(2002, 1, 1), new Date(2002, 1, 1));
+    expect(stamp()).not.toBe(first);
+    rmSync(dir, { recursive: true });
+    expect(stamp()).toBeUndefined();
   });
 });

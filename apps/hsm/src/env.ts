@@ -36,6 +36,11 @@ export interface HsmEnv {
   poolSize: number;
   /** SIGNET_HSM_SYNC_SIGN: C_Sign called synchronously (default true for the SoftHSM2 module only). */
   syncSign: boolean;
+  /**
+   * SIGNET_HSM_KEY_COPIES: sign with session copies of the keys, guarded by the token store's stamp
+   * (Pkcs11TokenOptions.keyCopyStamp). Only for the embedded token, whose store Signet knows (default true there).
+   */
+  keyCopies: boolean;
 }
 
 /** The repository root, found from this file's location (apps/hsm/src/env.ts). */
@@ -109,6 +114,7 @@ export function loadHsmEnv(source: NodeJS.ProcessEnv = process.env): HsmEnv {
     poolSize: intVar(get, "SIGNET_HSM_POOL_SIZE", 4, 1, 64),
     // SoftHSM2 signs in memory, so its C_Sign cannot block: call it synchronously (see Pkcs11TokenOptions.syncSign).
     syncSign: boolVar(get, "SIGNET_HSM_SYNC_SIGN", modulePath === DEFAULT_SOFTHSM_MODULE),
+    keyCopies: keyCopiesVar(get, embedded),
   };
 }
 
@@ -118,6 +124,13 @@ export function loadHsmEnv(source: NodeJS.ProcessEnv = process.env): HsmEnv {
  */
 export function applySoftHsmConf(env: HsmEnv): void {
   if (env.softhsmConf !== undefined) process.env.SOFTHSM2_CONF = env.softhsmConf;
+}
+
+function keyCopiesVar(get: (name: string) => string | undefined, embedded: boolean): boolean {
+  const on = boolVar(get, "SIGNET_HSM_KEY_COPIES", embedded);
+  // The guard watches the embedded token's files; for any other token Signet cannot tell when it is gone.
+  if (on && !embedded) fail("SIGNET_HSM_KEY_COPIES", "is only supported for the embedded SoftHSM2 token");
+  return on;
 }
 
 function boolVar(get: (name: string) => string | undefined, name: string, fallback: boolean): boolean {

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createHash, createPublicKey, randomBytes, verify } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -237,6 +237,45 @@ describe("the sidecar with a real SoftHSM2 token", () => {
     }
     expect(await codeOf(client.sign("no-such-key", new Uint8Array(32)))).toBe("ERR_HSM_KEY_NOT_FOUND");
     expect(await codeOf(createHsmSigner(client, "no-such-key", "P-256").sign(Uint8Array.of(1)))).toBe("ERR_HSM_KEY_NOT_FOUND");
+  });
+
+  it("fails closed while the token's files are gone under a signing load, and recovers by itself (B5)", async () => {
+    // The sidecar signs with session copies of the keys here (the embedded default); they must not outlive the token.
+    expect(env.keyCopies).toBe(true);
+    const key = createPublicKey({ key: Buffer.from((await client.publicKey("it-p-256")).spki), format: "der", type: "spki" });
+    const digest = createHash("sha256").update("x").digest();
+    let stop = false;
+    const outcomes: Array<{ at: number; ok: boolean; code?: string }> = [];
+    const load = (async () => {
+      while (!stop) {
+        const r = await client.signBatch("it-p-256", [digest, digest]).then(
+          (raws) => ({ at: Date.now(), ok: raws.every((raw) => verify("sha256", Buffer.from("x"), { key, dsaEncoding: "ieee-p1363" }, raw)) }),
+          (e: { code?: string }) => ({ at: Date.now(), ok: false, code: e.code }),
+        );
+        outcomes.push(r);
+        if (!r.ok) await new Promise((res) => setTimeout(res, 5));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 200));
+    const [dir] = readdirSync(env.tokenDir);
+    const aside = path.join(env.hsmDir, "token-aside");
+    renameSync(path.join(env.tokenDir, dir!), aside);
+    const removedAt = Date.now();
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const during = outcomes.filter((o) => o.at > removedAt + 50);
+      expect(during.length).toBeGreaterThan(0);
+      expect(during.filter((o) => o.ok)).toHaveLength(0);
+      // Nothing was signed from a copy that outlived its token.
+      expect(new Set(during.map((o) => o.code))).toEqual(new Set(["ERR_HSM_UNAVAILABLE"]));
+    } finally {
+      renameSync(aside, path.join(env.tokenDir, dir!));
+    }
+    const back = Date.now();
+    while (!outcomes.some((o) => o.at > back && o.ok) && Date.now() - back < 60_000) await new Promise((r) => setTimeout(r, 50));
+    stop = true;
+    await load;
+    expect(outcomes.filter((o) => o.at > back && o.ok).length).toBeGreaterThan(0);
   });
 
   it("refuses to start a second sidecar on the same socket (exit 2), leaving the first one serving", async () => {

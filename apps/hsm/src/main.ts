@@ -10,7 +10,7 @@ import { openPkcs11Token } from "./pkcs11.ts";
 import type { Pkcs11Token } from "./pkcs11.ts";
 import { claimSocketPath, startHsmServer } from "./server.ts";
 import type { HsmServer } from "./server.ts";
-import { checkEmbeddedConf, resolvePin, resolveSecret } from "./softhsm.ts";
+import { checkEmbeddedConf, resolvePin, resolveSecret, softHsmTokenStamp } from "./softhsm.ts";
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     pin,
     poolSize: env.poolSize,
     syncSign: env.syncSign,
+    ...(env.keyCopies ? { keyCopyStamp: softHsmTokenStamp(env.tokenDir) } : {}),
     log,
   });
   running.token = token;

@@ -15,7 +15,7 @@ import { loadHsmEnv, repoRoot } from "./env.ts";
 import type { HsmEnv } from "./env.ts";
 import { openPkcs11Token } from "./pkcs11.ts";
 import type { Pkcs11Token } from "./pkcs11.ts";
-import { initHsm, resolvePin, softHsmConfText } from "./softhsm.ts";
+import { initHsm, resolvePin, softHsmConfText, softHsmTokenStamp } from "./softhsm.ts";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -42,7 +42,12 @@ function verifyRaw(spki: Uint8Array, hashAlg: "sha256" | "sha384", digestOf: Uin
   return verify(hashAlg, digestOf, { key, dsaEncoding: "der" }, rawToDerSignature(raw));
 }
 
-describe("Pkcs11Token on a real SoftHSM2 token", () => {
+// Both ways of signing run every case: with the token objects, and as the sidecar runs the embedded token
+// (synchronous C_Sign on session copies of the keys, guarded by the token store's stamp).
+describe.each([
+  { mode: "token objects", copies: false },
+  { mode: "session copies of the keys", copies: true },
+])("Pkcs11Token on a real SoftHSM2 token ($mode)", ({ copies }) => {
   let env: HsmEnv;
   let token: Pkcs11Token;
   let injector: InstanceType<typeof pkcs11js.PKCS11>;
@@ -58,6 +63,7 @@ describe("Pkcs11Token on a real SoftHSM2 token", () => {
       pin: resolvePin(env),
       poolSize: 4,
       recoverIntervalMs: 50,
+      ...(copies ? { syncSign: true, keyCopyStamp: softHsmTokenStamp(env.tokenDir) } : {}),
       log: (l) => logs.push(l),
     });
     // A second handle on the same (already initialised) module, to break things behind the wrapper's back.
@@ -97,6 +103,53 @@ describe("Pkcs11Token on a real SoftHSM2 token", () => {
     expect(verify(null, msg, key, sig)).toBe(true);
     expect(await codeOf(token.signDigest("witness", new Uint8Array(32)))).toBe("ERR_HSM_BAD_REQUEST");
     expect(await codeOf(token.signMessage("ca", msg))).toBe("ERR_HSM_BAD_REQUEST");
+  });
+
+  it("keeps its session copies sensitive and inside the module, one per key", async () => {
+    await token.signDigest("ca", sha256(randomBytes(8)));
+    const s = injector.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION);
+    try {
+      injector.C_FindObjectsInit(s, [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+        { type: pkcs11js.CKA_TOKEN, value: false },
+      ]);
+      const found = injector.C_FindObjects(s, 10);
+      injector.C_FindObjectsFinal(s);
+      expect(found).toHaveLength(copies ? 2 : 0); // "ca" and "log" have signed by now
+      for (const h of found) {
+        const [sensitive, extractable] = injector.C_GetAttributeValue(s, h, [
+          { type: pkcs11js.CKA_SENSITIVE },
+          { type: pkcs11js.CKA_EXTRACTABLE },
+        ]);
+        expect(sensitive!.value).toEqual(Buffer.of(1));
+        expect(extractable!.value).toEqual(Buffer.of(0));
+        expect(() => injector.C_GetAttributeValue(s, h, [{ type: pkcs11js.CKA_VALUE }])).toThrow(/CKR_ATTRIBUTE_SENSITIVE/);
+      }
+    } finally {
+      injector.C_CloseSession(s);
+    }
+  });
+
+  it("stops signing with a key that was deleted from the token behind its back", async () => {
+    await token.generateKeyPair("doomed", "P-256");
+    await token.signDigest("doomed", sha256(randomBytes(8)));
+    const s = injector.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION);
+    try {
+      for (const cls of [pkcs11js.CKO_PRIVATE_KEY, pkcs11js.CKO_PUBLIC_KEY]) {
+        injector.C_FindObjectsInit(s, [
+          { type: pkcs11js.CKA_CLASS, value: cls },
+          { type: pkcs11js.CKA_LABEL, value: "doomed" },
+          { type: pkcs11js.CKA_TOKEN, value: true },
+        ]);
+        const [h] = injector.C_FindObjects(s, 1);
+        injector.C_FindObjectsFinal(s);
+        injector.C_DestroyObject(s, h!);
+      }
+    } finally {
+      injector.C_CloseSession(s);
+    }
+    expect(await codeOf(token.signDigest("doomed", sha256(randomBytes(8))))).toBe("ERR_HSM_KEY_NOT_FOUND");
+    expect((await token.signDigest("ca", sha256(randomBytes(8)))).length).toBe(64);
   });
 
   it("runs 200 concurrent signatures over its session pool; all verify (B7)", async () => {

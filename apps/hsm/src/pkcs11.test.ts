@@ -1,6 +1,6 @@
 import { createPublicKey } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { openPkcs11Token } from "./pkcs11.ts";
+import { ckrOf, openPkcs11Token } from "./pkcs11.ts";
 import type { Pkcs11TokenOptions } from "./pkcs11.ts";
 import { FakePkcs11, ckError } from "./test-support/fake-pkcs11.ts";
 
@@ -238,5 +238,87 @@ describe("fault recovery (B5)", () => {
     expect((await token.signDigest("ca", digest)).length).toBe(64);
     expect(fake.initializeCalls).toBe(inits + 1);
     await token.close();
+  });
+});
+
+describe("session copies of keys (keyCopyStamp)", () => {
+  const digest32 = new Uint8Array(32);
+
+  it("signs with one session copy while the stamp holds, and with a fresh copy after it changes", async () => {
+    const fake = new FakePkcs11();
+    let stamp = "a";
+    const token = await open(fake, { syncSign: true, keyCopyStamp: () => stamp });
+    await token.ensureKey("ca", "P-256");
+    await token.signDigests("ca", Array.from({ length: 5 }, () => digest32));
+    await token.signDigest("ca", digest32);
+    expect(fake.copies).toBe(1);
+    expect(fake.signInitsOnCopies).toBe(6);
+    expect(fake.signInitsOnToken).toBe(0);
+    stamp = "b";
+    await token.signDigest("ca", digest32);
+    expect(fake.copies).toBe(2);
+    expect(fake.destroyed).toBe(1); // the old copy does not linger in the module
+    expect(fake.sessionObjects).toBe(1);
+    await token.close();
+  });
+
+  it("takes the token object, and fails closed with it, while the stamp cannot be read", async () => {
+    const fake = new FakePkcs11();
+    let stamp: string | undefined = "a";
+    const token = await open(fake, { syncSign: true, keyCopyStamp: () => stamp });
+    await token.ensureKey("ca", "P-256");
+    await token.signDigest("ca", digest32);
+    stamp = undefined;
+    await token.signDigest("ca", digest32);
+    expect(fake.signInitsOnToken).toBe(1);
+    expect(fake.sessionObjects).toBe(0);
+    fake.removeToken();
+    expect(await codeOf(token.signDigest("ca", digest32))).toBe("ERR_HSM_UNAVAILABLE");
+    await token.close();
+  });
+
+  it("re-copies after the owning session dies, instead of failing", async () => {
+    const fake = new FakePkcs11();
+    const token = await open(fake, { syncSign: true, keyCopyStamp: () => "a" });
+    await token.ensureKey("ca", "P-256");
+    await token.signDigest("ca", digest32);
+    fake.closeAllSessions(); // the copy dies with its session
+    expect((await token.signDigest("ca", digest32)).length).toBe(64);
+    expect(fake.copies).toBe(2);
+    await token.close();
+  });
+
+  it("signs with the token objects when the module refuses to copy keys", async () => {
+    const fake = new FakePkcs11();
+    fake.copyMode = "CKR_FUNCTION_NOT_SUPPORTED";
+    const lines: string[] = [];
+    const token = await open(fake, { syncSign: true, keyCopyStamp: () => "a", log: (l) => lines.push(l) });
+    await token.ensureKey("ca", "P-256");
+    await token.signDigest("ca", digest32);
+    await token.signDigest("ca", digest32);
+    expect(fake.signInitsOnToken).toBe(2);
+    expect(lines.filter((l) => l.includes("does not copy keys"))).toHaveLength(1);
+    await token.close();
+  });
+
+  it("refuses a copy that is no longer sensitive, and destroys it", async () => {
+    const fake = new FakePkcs11();
+    fake.copyMode = "loosen";
+    const token = await open(fake, { syncSign: true, keyCopyStamp: () => "a" });
+    await token.ensureKey("ca", "P-256");
+    expect(await codeOf(token.signDigest("ca", digest32))).toBe("ERR_HSM_KEY_POLICY");
+    expect(fake.sessionObjects).toBe(0);
+    expect(fake.signInitsOnCopies + fake.signInitsOnToken).toBe(0);
+    await token.close();
+  });
+});
+
+describe("ckrOf", () => {
+  it("reads the code from both error shapes pkcs11js throws, and nothing from other errors", () => {
+    expect(ckrOf(ckError("CKR_KEY_HANDLE_INVALID"))).toBe(0x60);
+    expect(ckrOf(new Error("CKR_OBJECT_HANDLE_INVALID:130"))).toBe(130);
+    expect(ckrOf(new Error("CKR_OBJECT_HANDLE_INVALID"))).toBeUndefined();
+    expect(ckrOf(new Error("something CKR_OBJECT_HANDLE_INVALID:130"))).toBeUndefined();
+    expect(ckrOf("CKR_OBJECT_HANDLE_INVALID:130")).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import {
   chmodSync,
+  statSync,
   linkSync,
   lstatSync,
   mkdirSync,
@@ -290,6 +291,28 @@ function refuseUnreadableStore(env: HsmEnv, m: InitModule): void {
         `Restore ${env.hsmDir} from a backup, or delete ${env.hsmDir} to start over (this destroys the keys).`,
     );
   }
+}
+
+/**
+ * A stamp of the embedded token store for `keyCopyStamp` (apps/hsm/src/pkcs11.ts): for every token directory,
+ * the inode and times of its `generation` file, which SoftHSM2 rewrites on every change to the token's objects.
+ * Removing, renaming or replacing a token, and creating, deleting or changing any of its objects, changes the
+ * stamp; undefined when the store cannot be read. Cost: one readdir and one stat per token (a few µs).
+ */
+export function softHsmTokenStamp(tokenDir: string): () => string | undefined {
+  return () => {
+    try {
+      let stamp = "";
+      for (const d of readdirSync(tokenDir, { withFileTypes: true })) {
+        if (!d.isDirectory()) continue;
+        const st = statSync(path.join(tokenDir, d.name, "generation"), { bigint: true, throwIfNoEntry: false });
+        if (st) stamp += `${d.name}:${st.ino}:${st.mtimeNs}:${st.ctimeNs}:${st.size};`;
+      }
+      return stamp === "" ? undefined : stamp;
+    } catch {
+      return undefined;
+    }
+  };
 }
 
 function tokenDirs(env: HsmEnv): string[] {

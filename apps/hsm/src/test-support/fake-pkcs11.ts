@@ -22,6 +22,9 @@ interface FakeObject {
   sign: boolean;
   point: Buffer;
   publicKey: KeyObject;
+  token: boolean;
+  /** The session that made a session object (it dies with that session). */
+  owner?: string;
 }
 
 interface FakeSession {
@@ -60,6 +63,13 @@ export class FakePkcs11 {
   /** Two operations overlapping on one session: must stay 0. */
   violations = 0;
   maxConcurrentSigns = 0;
+  /** How C_CopyObject behaves: copy, refuse (a CKR code name), or hand back a copy that lost CKA_SENSITIVE. */
+  copyMode: "copy" | "loosen" | (keyof typeof pkcs11js & `CKR_${string}`) = "copy";
+  copies = 0;
+  destroyed = 0;
+  /** Keys each C_SignInit was given, by their object's CKA_TOKEN. */
+  signInitsOnCopies = 0;
+  signInitsOnToken = 0;
 
   private initialized = false;
   private loggedIn = false;
@@ -80,6 +90,7 @@ export class FakePkcs11 {
   /** Close every session behind the wrapper's back (which, per PKCS#11, also logs out). */
   closeAllSessions(): void {
     this.sessions.clear();
+    this.dropSessionObjects();
     this.loggedIn = false;
   }
 
@@ -91,6 +102,7 @@ export class FakePkcs11 {
   removeToken(): void {
     this.present = false;
     this.sessions.clear();
+    this.dropSessionObjects();
     this.loggedIn = false;
   }
 
@@ -132,6 +144,7 @@ export class FakePkcs11 {
     if (!this.initialized) throw ckError("CKR_CRYPTOKI_NOT_INITIALIZED");
     this.initialized = false;
     this.sessions.clear();
+    this.dropSessionObjects();
     this.loggedIn = false;
   }
 
@@ -160,6 +173,7 @@ export class FakePkcs11 {
   C_CloseSession(h: Buffer): void {
     this.session(h);
     this.sessions.delete(h.toString("hex"));
+    this.dropSessionObjects();
   }
 
   C_GetSessionInfo(h: Buffer): { state: number } {
@@ -212,6 +226,7 @@ export class FakePkcs11 {
           case CK.CKA_SENSITIVE: return bool(o.sensitive);
           case CK.CKA_EXTRACTABLE: return bool(o.extractable);
           case CK.CKA_SIGN: return bool(o.sign);
+          case CK.CKA_TOKEN: return bool(o.token);
           case CK.CKA_VALUE:
             if (o.sensitive || !o.extractable) throw ckError("CKR_ATTRIBUTE_SENSITIVE");
             return Buffer.alloc(32);
@@ -240,9 +255,35 @@ export class FakePkcs11 {
     );
   }
 
+  C_CopyObject(h: Buffer, obj: Buffer, template: Template): Buffer {
+    this.session(h);
+    const o = this.object(obj);
+    if (this.copyMode !== "copy" && this.copyMode !== "loosen") throw ckError(this.copyMode);
+    const token = template.find((a) => a.type === CK.CKA_TOKEN)?.value === true;
+    const h2 = handle(this.nextHandle++);
+    const copy = { ...o, token, sensitive: this.copyMode === "loosen" ? false : o.sensitive };
+    this.objects.set(h2.toString("hex"), token ? copy : { ...copy, owner: h.toString("hex") });
+    this.copies++;
+    return h2;
+  }
+
+  C_DestroyObject(h: Buffer, obj: Buffer): void {
+    this.session(h);
+    this.object(obj);
+    this.objects.delete(obj.toString("hex"));
+    this.destroyed++;
+  }
+
+  /** Session objects (copies) currently alive. */
+  get sessionObjects(): number {
+    return [...this.objects.values()].filter((o) => !o.token).length;
+  }
+
   C_SignInit(h: Buffer, _mech: Mechanism, key: Buffer): void {
     const s = this.session(h);
     const o = this.object(key);
+    if (o.token) this.signInitsOnToken++;
+    else this.signInitsOnCopies++;
     if (o.cls !== CK.CKO_PRIVATE_KEY) throw ckError("CKR_KEY_HANDLE_INVALID");
     this.begin(s, "sign");
     s.signKey = o;
@@ -291,6 +332,10 @@ export class FakePkcs11 {
 
   // ---- internals ---------------------------------------------------------------------------
 
+  private dropSessionObjects(): void {
+    for (const [k, o] of this.objects) if (o.owner !== undefined && !this.sessions.has(o.owner)) this.objects.delete(k);
+  }
+
   private needInit(): void {
     if (!this.initialized) throw ckError("CKR_CRYPTOKI_NOT_INITIALIZED");
   }
@@ -329,7 +374,7 @@ export class FakePkcs11 {
     const jwk = publicKey.export({ format: "jwk" });
     const raw = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x!, "base64url"), Buffer.from(jwk.y!, "base64url")]);
     const point = Buffer.concat([Buffer.of(0x04, raw.length), raw]);
-    const common = { label, keyType, params, id, publicKey, point };
+    const common = { label, keyType, params, id, publicKey, point, token: true };
     const pubH = handle(this.nextHandle++);
     const privH = handle(this.nextHandle++);
     this.objects.set(pubH.toString("hex"), { ...common, cls: CK.CKO_PUBLIC_KEY, sensitive: false, extractable: true, sign: false });
