@@ -59,7 +59,7 @@ export function createCertificateRecorder(db: Db | Sql, options: CertificateReco
       ders.data,
       ders.offsets,
       ders.lengths,
-    ]);
+    ], { prepare: true });
   }
 
   /** One INSERT loop: takes what is queued, commits it, and goes on while records are waiting. */

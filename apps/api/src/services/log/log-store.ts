@@ -265,6 +265,7 @@ export function createLogStore(db: Db) {
           bodies.lengths,
           tileHashes.offsets,
         ],
+        { prepare: true },
       );
       if (rows.length !== 1) throw new TreeHeadConflictError(`tree head of log ${logId} is no longer at version ${input.expectedVersion}`);
       return BigInt(rows[0]!.version);
