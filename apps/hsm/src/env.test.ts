@@ -97,12 +97,14 @@ describe("softHsmTokenStamp", () => {
     const stamp = softHsmTokenStamp(dir);
     const first = stamp();
     expect(first).toBeDefined();
+    expect(stamp()).toBe(first);
     writeFileSync(path.join(dir, "stray-file"), "not a token");
-    expect(stamp()).toBe(first);
-    expect(stamp()).toBe(first);
+    const second = stamp(); // the store's listing changed: still a stamp (a stray file is no token)
+    expect(second).toBeDefined();
+    expect(stamp()).toBe(second);
     writeFileSync(gen, Buffer.of(0, 0, 0, 0, 0, 0, 0, 1));
     utimesSync(gen, new Date(2001, 1, 1), new Date(2001, 1, 1)); // a different mtime even within one clock tick
-    expect(stamp()).not.toBe(first);
+    expect(stamp()).not.toBe(second);
     rmSync(dir, { recursive: true });
   });
 
@@ -113,12 +115,34 @@ describe("softHsmTokenStamp", () => {
     renameSync(token, `${dir}-aside`);
     expect(stamp()).toBeUndefined();
     renameSync(`${dir}-aside`, token);
-    expect(stamp()).toBe(first); // the same token back: its copies may be made again
+    const back = stamp(); // the same token back: copies may be made again
+    expect(back).toBeDefined();
     rmSync(gen);
     writeFileSync(gen, Buffer.alloc(8)); // a new file (its inode may be reused, so give it another time too)
     utimesSync(gen, new Date(2002, 1, 1), new Date(2002, 1, 1));
-    expect(stamp()).not.toBe(first);
+    expect(stamp()).not.toBe(back);
+    expect(first).not.toBe(back);
     rmSync(dir, { recursive: true });
     expect(stamp()).toBeUndefined();
+  });
+
+  it("sees every removal of one of several tokens, however often it comes and goes", () => {
+    const { dir, token } = store();
+    const other = path.join(dir, "9a7e-other-token");
+    mkdirSync(other);
+    writeFileSync(path.join(other, "generation"), Buffer.alloc(8));
+    const stamp = softHsmTokenStamp(dir);
+    const seen = new Set<string | undefined>([stamp()]);
+    for (let i = 0; i < 3; i++) {
+      renameSync(token, `${dir}-aside`);
+      const away = stamp();
+      renameSync(`${dir}-aside`, token);
+      const back = stamp();
+      expect(back).toBeDefined();
+      // While it is away the stamp is never one that copies were made under while it was there.
+      expect(seen.has(away)).toBe(false);
+      seen.add(back);
+    }
+    rmSync(dir, { recursive: true });
   });
 });
