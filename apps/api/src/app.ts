@@ -114,6 +114,7 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
     db,
     origin: `${env.logOrigin}/ct`,
     attestEntries: false,
+    storeDeduplication: false,
     signer: createHsmSigner(hsm, KEY_LABELS.ctLog, "P-256", pinned(KEY_LABELS.ctLog)),
     stateDir: path.join(env.SIGNET_DATA_DIR, "log"),
     // The CA submits one precertificate per issuance as it gets there, with nothing announced ahead: an idle

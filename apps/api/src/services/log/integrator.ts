@@ -72,6 +72,8 @@ export interface IntegratorOptions {
    * (the answer path makes them again); the commit stands.
    */
   attest?: (entries: readonly NewEntry[]) => Promise<Buffer[]>;
+  /** Look batches up in the store for entries it already holds (default true; see LogServiceOptions). */
+  storeDeduplication?: boolean;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -203,7 +205,10 @@ export class Integrator {
     // planned, appended and signed as if there were none while the lookup runs; in the rare case the
     // lookup finds one, the plan is made and signed again without it. Nothing signed here leaves the
     // process before the commit, so a discarded signature is only wasted work.
-    const lookup = store.findByLeafHashes(this.head.id, batch.map((e) => e.leafHash));
+    const lookup =
+      this.opts.storeDeduplication === false
+        ? Promise.resolve<StoredEntry[]>([])
+        : store.findByLeafHashes(this.head.id, batch.map((e) => e.leafHash));
     lookup.catch(() => undefined); // awaited below; a failure must not surface as unhandled meanwhile
     const startSigning = (p: { fresh: NewEntry[] }) => {
       const signing = this.sign(p);

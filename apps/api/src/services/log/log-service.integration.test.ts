@@ -118,6 +118,28 @@ describe("log engine (PostgreSQL + SoftHSM2)", () => {
     await checkLog(log);
   });
 
+  it("without the store lookup (the CT log), still answers duplicates within a batch, and a resubmission fails whole", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "signet-logstate-"));
+    const signer = createHsmSigner(hsm.client, "log", "P-256", { create: true });
+    const ct = await createLogService({ db, origin: `${ORIGIN}/ct-dedup`, signer, stateDir: dir, storeDeduplication: false });
+    try {
+      const [a, b] = await Promise.all([ct.append(entry("ct-1")), ct.append(entry("ct-1"))]);
+      expect(a.entry.index).toBe(b.entry.index);
+      expect([a.duplicate, b.duplicate].sort()).toEqual([false, true]);
+      const size = ct.size;
+      // Once committed, an identical entry is not looked up: the unique index refuses its batch, and nothing
+      // of that batch is acknowledged (with the lookup, it would come back as a duplicate).
+      await expect(ct.append(entry("ct-1"))).rejects.toThrow();
+      expect(ct.size).toBe(size);
+      const c = await ct.append(entry("ct-2"));
+      expect(c.entry.index).toBe(size);
+      await checkLog(ct);
+    } finally {
+      ct.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("serves consistency proofs between any two sizes and tiles that match the tree", async () => {
     const size2 = log.size;
     for (const size1 of [1n, 2n, 255n, 256n, 257n, size2 - 1n]) {

@@ -34,6 +34,14 @@ export interface LogServiceOptions {
    * made by the CA instead, so it turns this off.
    */
   attestEntries?: boolean;
+  /**
+   * Look each batch up in the database for entries it already holds (default true). The CT log turns it off:
+   * its entries are this CA's precertificates, each with a fresh random serial number, so the lookup (a query
+   * planned afresh per batch) can never find one. Entries identical to others in the same batch or in a batch
+   * not yet committed are still answered as duplicates; one identical to a committed entry fails its batch at
+   * the unique (log, leaf hash) index, and nothing of that batch is acknowledged.
+   */
+  storeDeduplication?: boolean;
   log?: (line: string) => void;
 }
 
@@ -68,7 +76,15 @@ export async function createLogService(opts: LogServiceOptions) {
   const checkpointFile = createCheckpointFile(path.join(opts.stateDir, `${safe}.checkpoint`));
   const attest = async (entries: readonly NewEntry[]) =>
     Promise.all(entries.map((e) => keys.signEntryTimestamp({ body: e.body, integratedTime: e.integratedTime, logIndex: e.index })));
-  const integrator = await Integrator.open({ store, keys, checkpointFile, tiles, ...(opts.attestEntries === false ? {} : { attest }), ...(opts.log ? { log: opts.log } : {}) });
+  const integrator = await Integrator.open({
+    store,
+    keys,
+    checkpointFile,
+    tiles,
+    ...(opts.attestEntries === false ? {} : { attest }),
+    ...(opts.storeDeduplication === false ? { storeDeduplication: false } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
   const sequencer = new Sequencer(integrator, { ...opts.sequencer, ...(opts.log ? { log: opts.log } : {}) });
   const proofs = createProofSource(store, () => integrator.logId, tiles);
   const treeId = createHash("sha256").update(opts.origin).digest().readBigUInt64BE(0) & ((1n << 63n) - 1n);
