@@ -1,8 +1,8 @@
 /**
  * Signet's own CT log: a second origin of the log engine whose leaves are RFC 6962 precertificate
  * MerkleTreeLeaf structures. The CA submits each precertificate before embedding the SCT, and the SCT
- * is signed only after the leaf is committed under a signed checkpoint (zero merge delay), with the CT
- * key in the HSM. The Signer verifies each SCT signature against the CT key (createHsmSigner, SECURITY.md
+ * (signed with the CT key in the HSM while the leaf commits) is returned only after the leaf is committed
+ * under a signed checkpoint (zero merge delay). The Signer verifies each SCT signature against the CT key (createHsmSigner, SECURITY.md
  * B6), and the CA checks it again against its pinned CT key before embedding it, so it is not checked a
  * third time here.
  *
@@ -43,7 +43,7 @@ function searchColumns(precertificate: Uint8Array): { identity?: string; issuer?
   }
 }
 
-/** Signet's CT log over a log engine origin: commits each precertificate leaf, then signs its SCT with `signer`. */
+/** Signet's CT log over a log engine origin: commits each precertificate leaf and answers its SCT, signed with `signer`. */
 export async function createEngineCtLog(log: LogService, signer: Signer, now: () => number = Date.now): Promise<CtLog & { logId: Buffer; spki: Buffer }> {
   const spki = Buffer.from(await signer.publicKey());
   const logId = createHash("sha256").update(spki).digest();
@@ -58,9 +58,13 @@ export async function createEngineCtLog(log: LogService, signer: Signer, now: ()
       const input = sctSignatureInput({ timestamp, issuerKeyHash: s.issuerKeyHash, tbs: s.tbsWithoutSct });
       const body = leafFromSignatureInput(input);
       const certFingerprint = createHash("sha256").update(s.precertificate).digest("hex");
+      // The SCT covers only fields fixed before the commit, so the HSM signs it while the leaf commits (one
+      // round trip fewer on each issuance's path); it leaves here only once the leaf is committed under a
+      // signed checkpoint (zero merge delay). A failed commit throws and the signature is dropped unused.
+      const signing = signer.sign(input);
+      signing.catch(() => undefined); // awaited below unless the commit fails first
       await log.commit({ kind: "precert", apiVersion: "rfc6962", body, leafHash: leafHash(body), search: { certFingerprint, ...(s.search ?? searchColumns(s.precertificate)) } });
-      // Signed only now: the leaf is committed under a signed checkpoint (zero merge delay).
-      const signature = await signer.sign(input);
+      const signature = await signing;
       return encodeSct({ logId, timestamp, extensions: new Uint8Array(0), signature });
     },
   };
