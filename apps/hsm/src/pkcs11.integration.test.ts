@@ -128,6 +128,15 @@ describe.each([
     } finally {
       injector.C_CloseSession(s);
     }
+    // The copies are nobody's keys: listings and lookups by label see the token's keys only, also from a
+    // second handle in this process (session objects are visible to the whole application).
+    const labels = (await token.listKeys()).map((k) => k.label);
+    expect(labels).toEqual([...new Set(labels)]);
+    const second = await openPkcs11Token({ modulePath: env.modulePath, tokenLabel: env.tokenLabel, pin: resolvePin(env), poolSize: 1 });
+    // Not closed: its C_Finalize would end the module for `token` too (one PKCS#11 application per process).
+    const d = randomBytes(32);
+    expect(verifyRaw((await second.publicKey("ca")).spki, "sha256", d, await second.signDigest("ca", sha256(d)))).toBe(true);
+    expect((await second.listKeys()).map((k) => k.label)).toEqual(labels);
   });
 
   it("stops signing with a key that was deleted from the token behind its back", async () => {

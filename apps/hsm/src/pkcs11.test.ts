@@ -259,6 +259,7 @@ describe("session copies of keys (keyCopyStamp)", () => {
     expect(fake.copies).toBe(2);
     expect(fake.destroyed).toBe(1); // the old copy does not linger in the module
     expect(fake.sessionObjects).toBe(1);
+    expect((await token.listKeys()).map((k) => k.label)).toEqual(["ca"]); // the copy is no key of its own
     await token.close();
   });
 

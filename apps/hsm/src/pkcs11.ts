@@ -887,8 +887,10 @@ class TokenImpl implements Pkcs11Token {
   private resolveKey(s: Session, label: string, required: boolean): KeyEntry | undefined {
     const cached = this.keys.get(label);
     if (cached && cached.generation === this.generation) return cached;
+    // CKA_TOKEN: the keys on the token, not this process's session copies of them (keyCopyStamp).
     let found = this.findObjects(s, [
       { type: CK.CKA_CLASS, value: CK.CKO_PRIVATE_KEY },
+      { type: CK.CKA_TOKEN, value: true },
       { type: CK.CKA_LABEL, value: label },
     ], 2);
     if (found.length === 0) {
@@ -899,6 +901,7 @@ class TokenImpl implements Pkcs11Token {
         this.login(s);
         found = this.findObjects(s, [
           { type: CK.CKA_CLASS, value: CK.CKO_PRIVATE_KEY },
+          { type: CK.CKA_TOKEN, value: true },
           { type: CK.CKA_LABEL, value: label },
         ], 2);
       }
@@ -969,7 +972,10 @@ class TokenImpl implements Pkcs11Token {
   }
 
   private listOn(s: Session): KeyInfo[] {
-    const handles = this.findObjects(s, [{ type: CK.CKA_CLASS, value: CK.CKO_PRIVATE_KEY }], MAX_LIST_OBJECTS);
+    const handles = this.findObjects(s, [
+      { type: CK.CKA_CLASS, value: CK.CKO_PRIVATE_KEY },
+      { type: CK.CKA_TOKEN, value: true },
+    ], MAX_LIST_OBJECTS);
     const out: KeyInfo[] = [];
     for (const h of handles) {
       const [label, params] = this.m

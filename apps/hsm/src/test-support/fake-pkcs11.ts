@@ -405,6 +405,7 @@ function matches(o: FakeObject, type: number, value: unknown): boolean {
     case CK.CKA_LABEL: return o.label === value;
     case CK.CKA_ID: return Buffer.isBuffer(value) && o.id.equals(value);
     case CK.CKA_KEY_TYPE: return o.keyType === value;
+    case CK.CKA_TOKEN: return o.token === value;
     default: return false;
   }
 }
