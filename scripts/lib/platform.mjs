@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { startWatchdog } from "./watchdog.mjs";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT, BIN } from "./paths.mjs";
@@ -101,18 +102,23 @@ export async function startPlatform({ dataDir, ports, databaseUrl, quietChildren
   const children = [];
   let cluster;
   let stopped = false;
+  // Stops all of it if this process dies without stopping it (scripts/lib/watchdog.mjs).
+  const watchdog = startWatchdog();
 
   async function stop() {
     if (stopped) return;
     stopped = true;
     for (const child of [...children].reverse()) await stopChild(child);
     if (cluster) await cluster.stop();
+    watchdog.disarm();
   }
 
   try {
     if (!databaseUrl) {
       cluster = createCluster({ dir: path.join(dataDir, "postgres"), port: ports.postgres });
       await cluster.start();
+      // Only once it is ours: a cluster that refused to start may belong to another running Signet.
+      watchdog.watchCluster(path.join(dataDir, "postgres"), ports.postgres);
       databaseUrl = await cluster.ensureDatabase("signet");
     }
     const migrateCode = await run("api", BIN.tsx, [path.join(ROOT, "apps/api/src/db/migrate.ts")], { cwd: ROOT, env: { DATABASE_URL: databaseUrl } });
@@ -135,6 +141,7 @@ export async function startPlatform({ dataDir, ports, databaseUrl, quietChildren
       const session = extra.ownSession ? ownSession() : { stdio: ["ignore", "pipe", "pipe"], env: {} };
       const child = spawn(cmd, args, { cwd: extra.cwd ?? ROOT, env: { ...process.env, ...common, ...extra.env, ...session.env }, stdio: session.stdio, detached: session.detached });
       const entry = { name, child, exited: false };
+      watchdog.watch(child.pid);
       child.stdout.on("data", (c) => quietChildren || writePrefixed(name, c));
       child.stderr.on("data", (c) => quietChildren || writePrefixed(name, c));
       child.on("exit", (code, signal) => {
