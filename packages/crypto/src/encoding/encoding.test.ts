@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fromBase64, toBase64 } from "./base64.ts";
+import { fromBase64, toBase64, toBase64Portable } from "./base64.ts";
 import { fromHex, toHex } from "./hex.ts";
 import { fromUtf8, utf8 } from "./bytes.ts";
 
@@ -8,6 +8,14 @@ describe("base64", () => {
     for (let n = 0; n < 70; n++) {
       const b = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 255);
       expect(fromBase64(toBase64(b))).toEqual(b);
+    }
+  });
+  it("encodes the same without Node's Buffer (the browsers' path), also for views into larger buffers", () => {
+    const big = Uint8Array.from({ length: 300 }, (_, i) => (i * 91 + 7) & 255);
+    for (let n = 0; n < 70; n++) {
+      const view = big.subarray(n, n + n * 3 + 1);
+      expect(toBase64Portable(view)).toBe(toBase64(view));
+      expect(toBase64(view)).toBe(Buffer.from(view).toString("base64"));
     }
   });
   it("matches known answers", () => {

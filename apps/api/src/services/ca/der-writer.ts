@@ -84,8 +84,17 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 
 /** OBJECT IDENTIFIER TLV from dotted form (X.690 §8.19). */
 export function oid(dotted: string): Uint8Array {
-  return tlv(T.OID, encodeOidContent(dotted));
+  let der = OID_CACHE.get(dotted);
+  if (!der) {
+    der = tlv(T.OID, encodeOidContent(dotted));
+    // The encoder's OIDs are a fixed set of constants; the bound only keeps a caller that passed others from growing it.
+    if (OID_CACHE.size < 256) OID_CACHE.set(dotted, der);
+  }
+  return der;
 }
+
+/** Encoded OIDs by dotted form: encoding one (regex checks, BigInt arithmetic) was ~5 KB of garbage per certificate. Callers never modify the bytes. */
+const OID_CACHE = new Map<string, Uint8Array>();
 
 /** Non-negative INTEGER from an unsigned big-endian magnitude, minimal (X.690 §8.3.2). */
 export function uint(magnitude: Uint8Array): Uint8Array {
