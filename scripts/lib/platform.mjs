@@ -115,10 +115,11 @@ export async function startPlatform({ dataDir, ports, databaseUrl, quietChildren
 
   try {
     if (!databaseUrl) {
-      cluster = createCluster({ dir: path.join(dataDir, "postgres"), port: ports.postgres });
+      const pgDir = path.join(dataDir, "postgres");
+      cluster = createCluster({ dir: pgDir, port: ports.postgres });
       await cluster.start();
       // Only once it is ours: a cluster that refused to start may belong to another running Signet.
-      watchdog.watchCluster(path.join(dataDir, "postgres"), ports.postgres);
+      watchdog.watchCluster(pgDir, ports.postgres);
       databaseUrl = await cluster.ensureDatabase("signet");
     }
     const migrateCode = await run("api", BIN.tsx, [path.join(ROOT, "apps/api/src/db/migrate.ts")], { cwd: ROOT, env: { DATABASE_URL: databaseUrl } });

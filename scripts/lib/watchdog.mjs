@@ -30,8 +30,7 @@ export function startWatchdog() {
     if (!child.stdin.destroyed) child.stdin.write(`${line}\n`);
   };
   // A pipe with nothing to write must not keep the start command's event loop alive.
-  child.stdin.unref?.();
-  child.stdin._handle?.unref?.();
+  child.stdin.unref();
   return {
     pid: child.pid,
     watch: (pid) => send(`child ${pid}`),
@@ -43,28 +42,21 @@ export function startWatchdog() {
   };
 }
 
-/** Every live descendant of `pid` (children first found through /proc's parent links). */
+/** Every live descendant of `pid`, found through /proc's parent links. */
 function descendants(pid) {
-  const parentOf = new Map();
+  const childrenOf = new Map();
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      parentOf.set(Number(d), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      childrenOf.set(parent, [...(childrenOf.get(parent) ?? []), Number(d)]);
     } catch {
       // gone meanwhile
     }
   }
   const out = [];
-  const walk = (p) => {
-    for (const [c, pp] of parentOf) {
-      if (pp === p && !out.includes(c)) {
-        out.push(c);
-        walk(c);
-      }
-    }
-  };
-  walk(pid);
+  for (let i = -1; i < out.length; i++) out.push(...(childrenOf.get(i < 0 ? pid : out[i]) ?? []));
   return out;
 }
 

@@ -372,10 +372,11 @@ class TokenImpl implements Pkcs11Token {
       const sigLength = 2 * k.curve.size;
       const out = Buffer.alloc(digests.length * sigLength);
       const sigs: Uint8Array[] = [];
+      const key = this.signingHandle(s, k);
       for (let i = 0; i < digests.length; i++) {
         const digest = digests[i]!;
         const slot = out.subarray(i * sigLength, (i + 1) * sigLength);
-        this.m.C_SignInit(s.handle, ECDSA_MECHANISM, i === 0 ? this.signingHandle(s, k) : (k.copy?.handle ?? k.priv));
+        this.m.C_SignInit(s.handle, ECDSA_MECHANISM, key);
         const sig = this.opts.syncSign
           ? // Synchronous: the module has read the digest when C_Sign returns, so a view of the caller's bytes will do.
             this.m.C_Sign(s.handle, asBuffer(digest), slot)

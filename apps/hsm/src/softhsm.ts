@@ -308,12 +308,7 @@ export function softHsmTokenStamp(tokenDir: string): () => string | undefined {
     try {
       const d = statSync(tokenDir, { bigint: true });
       const dir = `${d.ino}:${d.mtimeNs}:${d.ctimeNs}`;
-      if (listed?.dir !== dir) {
-        const names = readdirSync(tokenDir, { withFileTypes: true })
-          .filter((e) => e.isDirectory())
-          .map((e) => e.name);
-        listed = { dir, names };
-      }
+      if (listed?.dir !== dir) listed = { dir, names: subdirectories(tokenDir) };
       let stamp = `${dir}|`;
       for (const name of listed.names) {
         const st = statSync(path.join(tokenDir, name, "generation"), { bigint: true, throwIfNoEntry: false });
@@ -329,11 +324,16 @@ export function softHsmTokenStamp(tokenDir: string): () => string | undefined {
   };
 }
 
+/** The token directories SoftHSM2 keeps in a token store (names only). */
+function subdirectories(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+}
+
 function tokenDirs(env: HsmEnv): string[] {
   try {
-    return readdirSync(env.tokenDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
-      .map((d) => path.join(env.tokenDir, d.name));
+    return subdirectories(env.tokenDir).map((name) => path.join(env.tokenDir, name));
   } catch (e) {
     throw initError(env.tokenDir, `cannot be read (${errCode(e)})`);
   }
