@@ -97,7 +97,9 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
   const log = await guard(createLogService({
     db,
     origin: env.logOrigin,
-    signer: createHsmSigner(hsm, KEY_LABELS.log, "P-256", pinned(KEY_LABELS.log)),
+    // Checkpoints only: the log verifies each checkpoint signature against the published key itself
+    // (createLogKeys), so this signer does not check it a second time on every batch's critical path.
+    signer: createHsmSigner(hsm, KEY_LABELS.log, "P-256", { ...pinned(KEY_LABELS.log), selfCheck: false }),
     // bulk: the SETs queue in this Signer rather than at the sidecar, so a batch's checkpoint signature (on
     // its critical path) waits behind at most one batch of them.
     entrySigner: createHsmSigner(hsm, KEY_LABELS.log, "P-256", {
@@ -115,7 +117,8 @@ export async function createApp(env: Env, deps: { db: Db; hsm: HsmClient; log?: 
     origin: `${env.logOrigin}/ct`,
     attestEntries: false,
     storeDeduplication: false,
-    signer: createHsmSigner(hsm, KEY_LABELS.ctLog, "P-256", pinned(KEY_LABELS.ctLog)),
+    // Checkpoints, verified by the log itself (as above); the CT log makes no SETs.
+    signer: createHsmSigner(hsm, KEY_LABELS.ctLog, "P-256", { ...pinned(KEY_LABELS.ctLog), selfCheck: false }),
     stateDir: path.join(env.SIGNET_DATA_DIR, "log"),
     // The CA submits one precertificate per issuance as it gets there, with nothing announced ahead: an idle
     // CT log starts a batch at once (entries arriving meanwhile still share the next one). The 5 ms collection

@@ -23,7 +23,10 @@ export interface LogServiceOptions {
   /** Checkpoint origin and signed-note key name, e.g. "localhost:8080". */
   origin: string;
   signer: LogSigner;
-  /** The same key for the per-entry SETs, when it should be checked elsewhere (see createLogKeys). */
+  /**
+   * The same key for the per-entry SETs, returning only signatures it verified itself (see createLogKeys).
+   * Without it, `signer` signs them and the log verifies each.
+   */
   entrySigner?: LogSigner;
   /** Directory for the out-of-database copy of the last published checkpoint. */
   stateDir: string;

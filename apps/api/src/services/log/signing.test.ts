@@ -31,6 +31,33 @@ describe("createLogKeys: checkpoint self-check (B6)", () => {
   });
 });
 
+describe("createLogKeys: entry timestamp self-check (B6)", () => {
+  const entry = { body: new TextEncoder().encode("{}"), integratedTime: 1765000000n, logIndex: 3n };
+
+  it("verifies SETs made by the checkpoint signer when there is no separate entry signer", async () => {
+    const honest = createMemorySigner();
+    const keys = await createLogKeys("log.example", honest);
+    const set = await keys.signEntryTimestamp(entry);
+    expect(keys.verifyEntryTimestamp(entry, set)).toBe(true);
+    // The same signer signing other bytes (a faulty key holder that claims it checked): refused.
+    const liar: LogSigner = { publicKey: () => honest.publicKey(), sign: () => honest.sign(new TextEncoder().encode("something else")) };
+    const lied = await createLogKeys("log.example", liar);
+    await expect(lied.signEntryTimestamp(entry)).rejects.toBeInstanceOf(SignatureSelfCheckError);
+  });
+
+  it("takes a separate entry signer's SETs as they come (that signer checks its own) and checkpoints from the other", async () => {
+    const key = createMemorySigner();
+    let entrySigned = 0;
+    const entrySigner: LogSigner = { publicKey: () => key.publicKey(), sign: (m) => (entrySigned++, key.sign(m)) };
+    const keys = await createLogKeys("log.example", key, entrySigner);
+    const set = await keys.signEntryTimestamp(entry);
+    expect(entrySigned).toBe(1);
+    expect(keys.verifyEntryTimestamp(entry, set)).toBe(true);
+    await keys.signCheckpoint(4n, root);
+    expect(entrySigned).toBe(1);
+  });
+});
+
 describe("setPayload", () => {
   it("is exactly the RFC 8785 form of the SET fields", () => {
     const logId = "c0ffee".repeat(10) + "abcd";

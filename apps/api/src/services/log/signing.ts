@@ -53,11 +53,13 @@ export function setPayload(logIdHex: string, entry: { body: Uint8Array; integrat
 }
 
 /**
- * The log's keys over `signer`. `entrySigner` (same key) signs the SETs when given: the api's verifies
- * its signatures on worker threads, which suits the many SETs but would delay the one checkpoint
- * signature on a batch's critical path behind them.
+ * The log's keys over `signer`. Every checkpoint signature is verified here against the published key
+ * (so `signer` need not check its own). `entrySigner` (same key) signs the SETs when given, and must
+ * return only signatures it verified itself: the api's verifies them on worker threads, which suits the
+ * many SETs but would delay the one checkpoint signature on a batch's critical path behind them.
+ * Without it, `signer` signs the SETs too and each is verified here before it is used.
  */
-export async function createLogKeys(origin: string, signer: LogSigner, entrySigner: LogSigner = signer): Promise<LogKeys> {
+export async function createLogKeys(origin: string, signer: LogSigner, entrySigner?: LogSigner): Promise<LogKeys> {
   const spki = Buffer.from(await signer.publicKey());
   const key: KeyObject = createPublicKey({ key: spki, format: "der", type: "spki" });
   if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
@@ -91,9 +93,16 @@ export async function createLogKeys(origin: string, signer: LogSigner, entrySign
       return note;
     },
     async signEntryTimestamp(entry) {
-      // The HSM Signer (createHsmSigner) already verifies every signature against the pinned log key
-      // before returning it (SECURITY.md B6); verifying again here cost ~6% of the api's CPU per append.
-      return Buffer.from(await entrySigner.sign(setPayload(logIdHex, entry)));
+      const payload = setPayload(logIdHex, entry);
+      // A separate entry signer verifies every signature against the pinned log key before returning it
+      // (SECURITY.md B6; createHsmSigner with its worker-pool check); verifying again here cost ~6% of the
+      // api's CPU per append. The checkpoint signer is not trusted to have checked: verify here.
+      if (entrySigner !== undefined) return Buffer.from(await entrySigner.sign(payload));
+      const set = Buffer.from(await signer.sign(payload));
+      if (!verify("sha256", payload, key, set)) {
+        throw new SignatureSelfCheckError("the HSM's entry timestamp signature does not verify with the published log key");
+      }
+      return set;
     },
     verifyEntryTimestamp(entry, set) {
       return verify("sha256", setPayload(logIdHex, entry), key, set);
