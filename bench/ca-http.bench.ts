@@ -3,8 +3,8 @@
  *
  * Certificate issuance over HTTP against the real api process: POST /api/v2/signingCert with a dev-IdP
  * token (JWKS cached after the first request), a fresh P-256 key and proof of possession per request;
- * the api verifies the token, signs the precertificate and the certificate with the HSM (SoftHSM2 via
- * the sidecar), and logs the precertificate in Signet's CT log before embedding the SCT. Reference in
+ * the api verifies the token, logs the PreCert leaf (the TBS) in Signet's CT log, whose checkpoint and SCT
+ * the HSM signs (SoftHSM2 via the sidecar), and has the HSM sign the certificate with the SCT embedded. Reference in
  * the same run: the raw HSM signing rate through the sidecar. Goal (issue 5): ≥ 500 issuances/s, p99 ≤ 50 ms.
  *
  * Two phases: 32 clients back to back (closed loop) give the most issuances/s; their latency is only
@@ -110,7 +110,7 @@ async function main() {
 
     console.log("");
     console.log(`CA bench — ${CONCURRENCY} concurrent HTTP clients, ${SECONDS} s, ${os.cpus().length} cores (api, PostgreSQL, HSM sidecar, IdP and this client on one machine)`);
-    console.log(`  issuances over HTTP (token check, PoP, precert + CT log entry + SCT, HSM-signed cert): ${Math.round((statuses.get(200) ?? 0) / elapsed).toLocaleString()}/s   [goal ≥ 500/s]`);
+    console.log(`  issuances over HTTP (token check, PoP, CT log entry + SCT, HSM-signed cert): ${Math.round((statuses.get(200) ?? 0) / elapsed).toLocaleString()}/s   [goal ≥ 500/s]`);
     console.log(`  issuance latency with ${CONCURRENCY} requests always queued: p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms`);
     console.log(`  responses: ${[...statuses].map(([s, c]) => `${s}×${c}`).join(", ")}`);
     console.log(`  CPU per issuance: ${cpu}`);

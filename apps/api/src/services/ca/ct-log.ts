@@ -5,6 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import type { Signer } from "@signet/hsm/signer";
+import { OID } from "@signet/crypto/asn1/oid";
+import { parseCertificate } from "@signet/crypto/x509/certificate";
 
 /** What the CA hands the CT log for one certificate (RFC 6962 §3.1–3.2). */
 export interface PrecertificateSubmission {
@@ -12,15 +14,18 @@ export interface PrecertificateSubmission {
   readonly tbsWithoutSct: Uint8Array;
   /** SHA-256 of the issuing CA's SubjectPublicKeyInfo (PreCert.issuer_key_hash). */
   readonly issuerKeyHash: Uint8Array;
-  /** The signed precertificate (with the critical poison extension), for the log's records. */
-  readonly precertificate: Uint8Array;
+  /**
+   * The signed precertificate (the same TBS with the critical poison extension), made on demand: a log
+   * that checks the issuing chain before it answers (an RFC 6962 log's add-pre-chain) calls this, and the
+   * CA signs it through the HSM and verifies the signature (B6) first; the same promise on every call. A
+   * log that records only the PreCert leaf (issuer key hash and TBS, all an SCT covers) does not call it,
+   * and then no precertificate is signed.
+   */
+  readonly precertificate: () => Promise<Uint8Array>;
   /** The issuing chain, DER: intermediate, then root. */
   readonly chain: readonly Uint8Array[];
-  /**
-   * What the precertificate says, for a log's search columns, from the CA that encoded it: the SAN
-   * value and the Fulcio issuer extension. A log may read them from `precertificate` instead.
-   */
-  readonly search?: { readonly identity: string; readonly issuer?: string };
+  /** What the certificate says, for a log's search columns, from the CA that encoded it: the SAN value and the Fulcio issuer extension. */
+  readonly search: { readonly identity: string; readonly issuer?: string };
 }
 
 /** A CT log that returns an SCT for a precertificate. */
@@ -134,29 +139,44 @@ export function ctLogId(spki: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(spki).digest());
 }
 
+/** A submission as the memory CT log keeps it: with the precertificate it asked for, if it did. */
+export type RetainedSubmission = Omit<PrecertificateSubmission, "precertificate"> & { readonly precertificate?: Uint8Array };
+
 /** A CtLog double that keeps submissions in memory. */
 export interface MemoryCtLog extends CtLog {
-  readonly submissions: PrecertificateSubmission[];
+  readonly submissions: RetainedSubmission[];
   publicKey(): Promise<Uint8Array>;
 }
 
 /**
  * TEST ONLY: a CT log in memory that signs SCTs with `signer` (a P-256 Signer, e.g. createMemorySigner),
- * so issuance can be tested end to end. The real CT log is the log engine's.
+ * so issuance can be tested end to end. The real CT log is the log engine's. Like an RFC 6962 log taking
+ * add-pre-chain, it first asks for the signed precertificate (`requestPrecertificate`, default true) and
+ * refuses one without the critical poison extension; false stands in for the engine, which
+ * never asks.
  */
-export function createMemoryCtLog(options: { signer: Signer; clock?: () => number; retainSubmissions?: boolean }): MemoryCtLog {
+export function createMemoryCtLog(options: { signer: Signer; clock?: () => number; retainSubmissions?: boolean; requestPrecertificate?: boolean }): MemoryCtLog {
   if (options.signer.algorithm !== "P-256") throw new RangeError("RFC 6962 CT logs sign with ECDSA P-256 and SHA-256");
   const clock = options.clock ?? Date.now;
-  const submissions: PrecertificateSubmission[] = [];
+  const submissions: RetainedSubmission[] = [];
   let logId: Promise<Uint8Array> | undefined;
   return {
     submissions,
     publicKey: () => options.signer.publicKey(),
     async submitPrecertificate(submission) {
       logId ??= options.signer.publicKey().then(ctLogId);
+      let precertificate: Uint8Array | undefined;
+      if (options.requestPrecertificate !== false) {
+        precertificate = await submission.precertificate();
+        const pre = parseCertificate(precertificate);
+        if (pre.extensions.find((e) => e.oid === OID.ctPoison)?.critical !== true) throw new RangeError("the precertificate has no critical poison extension");
+      }
       const timestamp = clock();
       const signature = await options.signer.sign(sctSignatureInput({ timestamp, issuerKeyHash: submission.issuerKeyHash, tbs: submission.tbsWithoutSct }));
-      if (options.retainSubmissions !== false) submissions.push(submission);
+      if (options.retainSubmissions !== false) {
+        const { precertificate: _ask, ...rest } = submission;
+        submissions.push(precertificate === undefined ? rest : { ...rest, precertificate });
+      }
       return encodeSct({ logId: await logId, timestamp, extensions: new Uint8Array(0), signature });
     },
   };

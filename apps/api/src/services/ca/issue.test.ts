@@ -18,6 +18,7 @@ import type { VerifiedIdentity } from "../oidc/identity.ts";
 import { createMemoryCtLog, type CtLog, type MemoryCtLog, type PrecertificateSubmission } from "./ct-log.ts";
 import { createCertificateAuthority, verifyEcdsaInline, type CertificateAuthority, type CertificateAuthorityOptions, type CertificateRecord, type EcdsaVerifier } from "./issue.ts";
 import { checkLeafProfile } from "./profile.ts";
+import { DomainError } from "../../errors.ts";
 import { createTestCa, type TestCa } from "./testing.ts";
 
 const ISSUER = "https://accounts.example.test";
@@ -168,10 +169,10 @@ describe("issue: the happy paths", () => {
     // The SCT signs exactly the final TBS without the SCT list (RFC 6962 §3.2, INTEROP.md last section).
     const submission = ctLog.submissions[ctLog.submissions.length - 1]!;
     expect(Buffer.from(submission.tbsWithoutSct)).toEqual(Buffer.from(precertificateTbs(leaf)));
-    const pre = parseCertificate(submission.precertificate);
+    const pre = parseCertificate(submission.precertificate!);
     expect(findExtension(pre, OID.ctPoison)?.critical).toBe(true);
     expect(Buffer.from(pre.serialNumber)).toEqual(Buffer.from(leaf.serialNumber));
-    expect(new X509Certificate(submission.precertificate).verify(createPublicKey({ key: Buffer.from(testCa.ceremony.intermediate.cert.publicKey.spki), format: "der", type: "spki" }))).toBe(true);
+    expect(new X509Certificate(submission.precertificate!).verify(createPublicKey({ key: Buffer.from(testCa.ceremony.intermediate.cert.publicKey.spki), format: "der", type: "spki" }))).toBe(true);
 
     expect(records.length).toBe(before + 1);
     const rec = records[records.length - 1]!;
@@ -469,8 +470,43 @@ describe("issue: failing closed (SECURITY.md B5, B6, G-S1)", () => {
     const spy: CtLog = { submitPrecertificate: async (s) => (seen.push(s), ctLog.submitPrecertificate(s)) };
     await makeCa({ ctLog: spy }).issue(request());
     const [s] = seen;
-    const pre = parseCertificate(s!.precertificate);
+    const pre = parseCertificate(await s!.precertificate());
     expect(s!.search).toEqual({ identity: readSignerIdentity(pre), issuer: readFulcioIssuer(pre) });
+  });
+
+  it("signs the precertificate only for a CT log that asks for it, once however often it asks", async () => {
+    const real = testCa.signer("ca-intermediate");
+    let signed = 0;
+    const counting: Signer = { ...real, sign: (data) => (signed++, real.sign(data)) };
+    // A log that records only the PreCert leaf (as the engine's does): one CA signature, the certificate's.
+    const leafOnly = createMemoryCtLog({ signer: ctSigner, requestPrecertificate: false });
+    const r = await makeCa({ signer: counting, ctLog: leafOnly }).issue(request());
+    expect(signed).toBe(1);
+    expect(leafOnly.submissions[0]!.precertificate).toBeUndefined();
+    checkLeafProfile(parseCertificate(r.certificate), [testCa.ceremony.intermediate.cert, testCa.ceremony.root.cert]);
+    // A log that asks (twice): the same precertificate, signed once, before the certificate.
+    signed = 0;
+    let asked: Uint8Array[] = [];
+    const asking: CtLog = {
+      submitPrecertificate: async (s) => {
+        asked = [await s.precertificate(), await s.precertificate()];
+        return ctLog.submitPrecertificate(s);
+      },
+    };
+    await makeCa({ signer: counting, ctLog: asking }).issue(request());
+    expect(signed).toBe(2);
+    expect(asked[0]).toBe(asked[1]);
+    expect(findExtension(parseCertificate(asked[0]!), OID.ctPoison)?.critical).toBe(true);
+  });
+
+  it("fails the issuance when the precertificate a CT log asks for cannot be signed or does not verify", async () => {
+    const real = testCa.signer("ca-intermediate");
+    let calls = 0;
+    // The first signature (the precertificate's) over other bytes: a faulty HSM the self-check catches.
+    const firstWrong: Signer = { ...real, sign: (data) => (calls++ === 0 ? real.sign(Uint8Array.from([...data, 0])) : real.sign(data)) };
+    expect(await rejection(makeCa({ signer: firstWrong }).issue(request()))).toBe("ERR_CA_SIGNATURE_SELF_CHECK_FAILED");
+    const down: Signer = { ...real, sign: () => Promise.reject(Object.assign(new Error("token gone"), { code: "ERR_HSM_UNAVAILABLE" })) };
+    expect(await rejection(makeCa({ signer: down }).issue(request()))).toBe("ERR_CA_SIGNER_UNAVAILABLE");
   });
 
   it("refuses to start with a signer for another curve or a chain that does not link", () => {
@@ -482,6 +518,9 @@ describe("issue: failing closed (SECURITY.md B5, B6, G-S1)", () => {
   it("fails when the CT log fails or returns an SCT from another key", async () => {
     const down: CtLog = { submitPrecertificate: async () => Promise.reject(new Error("ECONNRESET")) };
     expect(await rejection(makeCa({ ctLog: down }).issue(request()))).toBe("ERR_CA_CT_LOG_UNAVAILABLE");
+    // The engine's own errors (its batch failed, its queue is full) become the CA's code, with their Retry-After.
+    const busy: CtLog = { submitPrecertificate: async () => Promise.reject(new DomainError("UNAVAILABLE", "ERR_LOG_BUSY", "the log is behind; retry shortly", 1)) };
+    await expect(makeCa({ ctLog: busy }).issue(request())).rejects.toMatchObject({ code: "ERR_CA_CT_LOG_UNAVAILABLE", kind: "UNAVAILABLE", retryAfterSeconds: 1 });
     const rogue = createMemoryCtLog({ signer: createMemorySigner("P-256") });
     expect(await rejection(makeCa({ ctLog: rogue, ctLogPublicKey: await ctSigner.publicKey() }).issue(request()))).toBe("ERR_CA_SCT_INVALID");
     const garbage: CtLog = { submitPrecertificate: async () => Uint8Array.of(1, 2, 3) };

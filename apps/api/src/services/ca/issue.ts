@@ -249,16 +249,23 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
         extensions: identity.extensions,
       });
 
-      const precertificate = await signTbs(prepared.precertificateTbs());
       // The Fulcio issuer extension as readFulcioIssuer would read it back (.1.8, else .1.1).
       const issuerExtension = identity.extensions[FULCIO_OIDS.issuer] ?? identity.extensions[FULCIO_OIDS.issuerV1];
       const search = { identity: identity.san.value, ...(issuerExtension !== undefined ? { issuer: issuerExtension } : {}) };
       const tbsWithoutSct = prepared.tbsWithoutSct();
+      // Signed (and checked, B6) only for a CT log that asks for it: Signet's own logs the PreCert leaf,
+      // which is all the SCT covers, so it costs no HSM signature there.
+      let precertificate: Promise<Uint8Array> | undefined;
+      const signedPrecertificate = () => (precertificate ??= signTbs(prepared.precertificateTbs()));
       let sct: Uint8Array;
       try {
-        sct = await options.ctLog.submitPrecertificate({ tbsWithoutSct, issuerKeyHash, precertificate, chain: chainDer, search });
+        sct = await options.ctLog.submitPrecertificate({ tbsWithoutSct, issuerKeyHash, precertificate: signedPrecertificate, chain: chainDer, search });
       } catch (e) {
-        throw e instanceof DomainError ? e : new DomainError("UNAVAILABLE", "ERR_CA_CT_LOG_UNAVAILABLE", "the CT log did not return an SCT", 5);
+        // The CA's own errors (the precertificate a log asked for could not be signed or checked) as they are;
+        // anything from the log as the CA's code, keeping a busy log's shorter Retry-After.
+        if (e instanceof DomainError && e.code.startsWith("ERR_CA_")) throw e;
+        const retry = e instanceof DomainError && e.kind === "UNAVAILABLE" && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds : 5;
+        throw new DomainError("UNAVAILABLE", "ERR_CA_CT_LOG_UNAVAILABLE", "the CT log did not return an SCT", retry);
       }
       const sctInvalid = () => new DomainError("UNAVAILABLE", "ERR_CA_SCT_INVALID", "the CT log returned an SCT that does not verify", 5);
       let fields: SctFields;

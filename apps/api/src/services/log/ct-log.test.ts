@@ -13,7 +13,7 @@ import type { LogService } from "./log-service.ts";
 const submission = {
   tbsWithoutSct: Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x01),
   issuerKeyHash: new Uint8Array(32).fill(7),
-  precertificate: Uint8Array.of(0x30, 0x00),
+  precertificate: () => Promise.reject(new Error("the engine's CT log must not ask for the signed precertificate")),
   chain: [],
   search: { identity: "dev@example.test", issuer: "https://issuer.example.test" },
 };

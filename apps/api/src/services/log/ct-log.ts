@@ -1,6 +1,8 @@
 /**
  * Signet's own CT log: a second origin of the log engine whose leaves are RFC 6962 precertificate
- * MerkleTreeLeaf structures. The CA submits each precertificate before embedding the SCT, and the SCT
+ * MerkleTreeLeaf structures (PreCert: the issuer key hash and the TBS without the poison, exactly what the
+ * SCT covers). The CA submits each one before embedding the SCT; this log never asks for the signed
+ * precertificate (PrecertificateSubmission.precertificate), so the CA signs none for it. The SCT
  * (signed with the CT key in the HSM while the leaf commits) is returned only after the leaf is committed
  * under a signed checkpoint (zero merge delay). The Signer verifies each SCT signature against the CT key (createHsmSigner, SECURITY.md
  * B6), and the CA checks it again against its pinned CT key before embedding it, so it is not checked a
@@ -9,8 +11,6 @@
  * @see https://www.rfc-editor.org/rfc/rfc6962#section-3.4
  */
 import { createHash } from "node:crypto";
-import { parseCertificate } from "@signet/crypto/x509/certificate";
-import { readFulcioIssuer, readSignerIdentity } from "@signet/crypto/x509/fulcio-extensions";
 import type { CtLog, PrecertificateSubmission } from "../ca/ct-log.ts";
 import { encodeSct, sctSignatureInput } from "../ca/ct-log.ts";
 import type { Signer } from "@signet/hsm/client";
@@ -30,19 +30,6 @@ function leafFromSignatureInput(signed: Uint8Array): Buffer {
   return leaf;
 }
 
-/** Identity and issuer read back from a precertificate, for a submitter that did not give them. */
-function searchColumns(precertificate: Uint8Array): { identity?: string; issuer?: string } {
-  try {
-    const cert = parseCertificate(precertificate);
-    const identity = readSignerIdentity(cert);
-    const issuer = readFulcioIssuer(cert);
-    return { ...(identity ? { identity } : {}), ...(issuer ? { issuer } : {}) };
-  } catch {
-    // The CA built this certificate; a parse failure only loses search columns.
-    return {};
-  }
-}
-
 /** Signet's CT log over a log engine origin: commits each precertificate leaf and answers its SCT, signed with `signer`. */
 export async function createEngineCtLog(log: LogService, signer: Signer, now: () => number = Date.now): Promise<CtLog & { logId: Buffer; spki: Buffer }> {
   const spki = Buffer.from(await signer.publicKey());
@@ -57,13 +44,12 @@ export async function createEngineCtLog(log: LogService, signer: Signer, now: ()
       last = timestamp;
       const input = sctSignatureInput({ timestamp, issuerKeyHash: s.issuerKeyHash, tbs: s.tbsWithoutSct });
       const body = leafFromSignatureInput(input);
-      const certFingerprint = createHash("sha256").update(s.precertificate).digest("hex");
       // The SCT covers only fields fixed before the commit, so the HSM signs it while the leaf commits (one
       // round trip fewer on each issuance's path); it leaves here only once the leaf is committed under a
       // signed checkpoint (zero merge delay). A failed commit throws and the signature is dropped unused.
       const signing = signer.sign(input);
       signing.catch(() => undefined); // awaited below unless the commit fails first
-      await log.commit({ kind: "precert", apiVersion: "rfc6962", body, leafHash: leafHash(body), search: { certFingerprint, ...(s.search ?? searchColumns(s.precertificate)) } });
+      await log.commit({ kind: "precert", apiVersion: "rfc6962", body, leafHash: leafHash(body), search: s.search });
       const signature = await signing;
       return encodeSct({ logId, timestamp, extensions: new Uint8Array(0), signature });
     },
