@@ -11,7 +11,7 @@ const entry = (n: number): PreparedEntry => {
 };
 
 /** An in-memory stand-in for the integrator (unit test only): records batches, can block or fail commits. */
-function fakeIntegrator(opts: { block?: Promise<void>; fail?: () => Error | undefined; commitGate?: () => Promise<void> } = {}) {
+function fakeIntegrator(opts: { block?: Promise<void>; fail?: () => Error | undefined; commitGate?: () => Promise<void>; published?: Promise<void> } = {}) {
   const batches: number[] = [];
   const events: string[] = [];
   let size = 0n;
@@ -33,7 +33,7 @@ function fakeIntegrator(opts: { block?: Promise<void>; fail?: () => Error | unde
       if (err) throw err;
       batches.push(batch.length);
       const entries = batch.map((e) => ({ entry: { index: size++, leafHash: e.leafHash, body: e.body, kind: e.kind, apiVersion: e.apiVersion, integratedTime: 0n }, duplicate: false }));
-      return { checkpoint: "cp", size, rootHash: Buffer.alloc(32), entries, published: Promise.resolve() };
+      return { checkpoint: "cp", size, rootHash: Buffer.alloc(32), entries, published: opts.published ?? Promise.resolve() };
     },
   };
   return { integrator: integrator as unknown as Integrator, batches, events };
@@ -66,6 +66,24 @@ describe("Sequencer", () => {
     const patient = new Sequencer(other.integrator, { collectMs: 30, incoming: () => 5 });
     await patient.submit(entry(6));
     expect(other.batches).toEqual([1]);
+  });
+
+  it("answers only once the checkpoint is in the checkpoint file, unless told its checkpoints are never published", async () => {
+    let written!: () => void;
+    const published = new Promise<void>((r) => (written = r));
+    const strict = new Sequencer(fakeIntegrator({ published }).integrator, { incoming: () => 0 });
+    let answered = false;
+    const pending = strict.submit(entry(1)).then(() => (answered = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(answered).toBe(false);
+    written();
+    await pending;
+    expect(answered).toBe(true);
+
+    const never = new Promise<void>(() => undefined);
+    const unpublished = new Sequencer(fakeIntegrator({ published: never }).integrator, { incoming: () => 0, awaitCheckpointFile: false });
+    const r = await unpublished.submit(entry(2));
+    expect(r.entry.index).toBe(0n);
   });
 
   it("groups concurrent submissions into batches and answers each with its own entry", async () => {

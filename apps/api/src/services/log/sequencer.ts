@@ -34,6 +34,14 @@ export interface SequencerOptions {
    * `collectMs`; while it is not, the batch waits for them up to `collectMs`.
    */
   incoming?: () => number;
+  /**
+   * Default true: an entry is answered only once its checkpoint is also in the checkpoint file outside the
+   * database (the last published checkpoint, SECURITY.md H8). False only for a log whose checkpoints are
+   * never published (Signet's CT log: it answers SCTs, which promise inclusion and name no checkpoint): its
+   * entries are answered once committed under a signed checkpoint, and the file follows (at most the write
+   * in flight behind), still compared with the database at start.
+   */
+  awaitCheckpointFile?: boolean;
   /** Called once when another integrator fenced this one off (the process should stop). */
   onFatal?: (e: Error) => void;
   log?: (line: string) => void;
@@ -137,8 +145,10 @@ export class Sequencer {
               if (r.duplicate) this.stats.duplicates++;
               else this.stats.appended++;
             }
-            // Answers wait for the checkpoint's file copy; the next batch does not.
-            void result.published.then(() => result.entries.forEach((r, i) => batch[i]!.resolve({ ...r, batch: info })));
+            const answer = () => result.entries.forEach((r, i) => batch[i]!.resolve({ ...r, batch: info }));
+            // Answers wait for the checkpoint's file copy (unless its checkpoints are never published); the next batch does not.
+            if (this.opts.awaitCheckpointFile === false) answer();
+            else void result.published.then(answer);
           },
           (e: unknown) => this.fail(batch, e),
         );
