@@ -60,6 +60,26 @@ export class SpeculationLostError extends Error {
 }
 const speculationLost = () => new SpeculationLostError("an earlier batch this one was built on did not commit");
 
+/**
+ * A batch held an entry the log already has (the unique (log, leaf hash) index refused the commit, so
+ * nothing of it was written). Its entries, and those of batches prepared on top of it, are to be planned
+ * again: the log now looks batches up before planning them (see IntegratorOptions.storeDeduplication).
+ */
+export class DuplicateLeafError extends SpeculationLostError {
+  override name = "DuplicateLeafError";
+}
+
+/** How long the log looks every batch up after a commit found a duplicate, in ms. */
+export const LOOKUP_AFTER_DUPLICATE_MS = 1000;
+
+/** PostgreSQL's unique violation on log_entries (log_id, leaf_hash): the statement failed as a whole. */
+function isDuplicateLeaf(e: unknown): boolean {
+  for (let x = e as { code?: unknown; constraint?: unknown; cause?: unknown } | undefined, depth = 0; x && depth < 4; x = x.cause as typeof x, depth++) {
+    if (x.code === "23505" && x.constraint === "log_entries_log_id_leaf_hash_key") return true;
+  }
+  return false;
+}
+
 export interface IntegratorOptions {
   store: LogStore;
   keys: LogKeys;
@@ -72,7 +92,13 @@ export interface IntegratorOptions {
    * (the answer path makes them again); the commit stands.
    */
   attest?: (entries: readonly NewEntry[]) => Promise<Buffer[]>;
-  /** Look batches up in the store for entries it already holds (default true; see LogServiceOptions). */
+  /**
+   * Entries identical to ones already in the store (default true; see LogServiceOptions): answered as
+   * duplicates. Batches are planned optimistically, without a lookup; a commit refused by the unique
+   * leaf-hash index fails with DuplicateLeafError (nothing written), and for the next
+   * LOOKUP_AFTER_DUPLICATE_MS every batch is looked up before it is planned, so those entries come back as
+   * duplicates. False: never looked up, and such a commit simply fails.
+   */
   storeDeduplication?: boolean;
   now?: () => number;
   log?: (line: string) => void;
@@ -92,6 +118,8 @@ export class Integrator {
   /** The file copy of the newest committed checkpoint (see BatchResult.published). */
   private published: Promise<void> = Promise.resolve();
   private lastIntegratedTime: bigint;
+  /** Until when (performance.now()) batches are looked up in the store before they are planned. */
+  private lookupUntil = 0;
 
   private constructor(
     private readonly opts: IntegratorOptions,
@@ -201,12 +229,14 @@ export class Integrator {
     const now = BigInt(Math.floor((this.opts.now?.() ?? Date.now()) / 1000));
     // H5: integrated times never go backwards, whatever the clock does.
     const integratedTime = now > this.tip.time ? now : this.tip.time;
-    // Optimistic de-duplication: duplicates of entries already in the database are rare, so the batch is
-    // planned, appended and signed as if there were none while the lookup runs; in the rare case the
-    // lookup finds one, the plan is made and signed again without it. Nothing signed here leaves the
-    // process before the commit, so a discarded signature is only wasted work.
+    // Optimistic de-duplication: duplicates of entries already in the database are rare, so a batch is
+    // planned, appended and signed as if there were none, and the commit's unique index is the check (a
+    // lookup per batch was a PostgreSQL round trip beside the checkpoint signature, often the longer of
+    // the two). After a commit found one, batches are looked up for a while: the lookup runs while the
+    // plan is signed, and in the rare case it finds one, the plan is made and signed again without it.
+    // Nothing signed here leaves the process before the commit, so a discarded signature is only wasted work.
     const lookup =
-      this.opts.storeDeduplication === false
+      this.opts.storeDeduplication === false || performance.now() >= this.lookupUntil
         ? Promise.resolve<StoredEntry[]>([])
         : store.findByLeafHashes(this.head.id, batch.map((e) => e.leafHash));
     lookup.catch(() => undefined); // awaited below; a failure must not surface as unhandled meanwhile
@@ -336,6 +366,12 @@ export class Integrator {
         tiles: c.tiles,
       });
     } catch (e) {
+      // The unique leaf-hash index refused the statement: nothing was written (a definite failure, not an
+      // ambiguous one), and the batch held an entry the log already has.
+      if (isDuplicateLeaf(e) && this.opts.storeDeduplication !== false) {
+        this.lookupUntil = performance.now() + LOOKUP_AFTER_DUPLICATE_MS;
+        throw new DuplicateLeafError("the batch holds an entry the log already has; it is planned again after a lookup");
+      }
       if (e instanceof TreeHeadConflictError || (e as { cause?: unknown }).cause instanceof TreeHeadConflictError) {
         this.fenced = true;
         throw new TreeHeadConflictError((e as Error).message);

@@ -17,7 +17,7 @@ import { startTestHsm, type TestHsm } from "../../testing/hsm.ts";
 import { leafHash } from "./hash.ts";
 import { fsckLog } from "./fsck.ts";
 import { createLogService, type LogService } from "./log-service.ts";
-import { Integrator, LogIntegrityError, SpeculationLostError } from "./integrator.ts";
+import { DuplicateLeafError, Integrator, LOOKUP_AFTER_DUPLICATE_MS, LogIntegrityError, SpeculationLostError } from "./integrator.ts";
 import { createCheckpointFile } from "./checkpoint-file.ts";
 import { createLogStore, type LogStore } from "./log-store.ts";
 import { createLogKeys } from "./signing.ts";
@@ -115,6 +115,28 @@ describe("log engine (PostgreSQL + SoftHSM2)", () => {
     expect(c.entry.index).toBe(d.entry.index);
     expect([c.duplicate, d.duplicate].sort()).toEqual([false, true]);
     expect(log.size).toBe(size + 1n);
+    await checkLog(log);
+  });
+
+  it("finds a committed duplicate at commit, plans its batch again and answers it as a duplicate, failing no one", async () => {
+    const first = await log.append(entry("optimistic-1"));
+    const replanned = log.sequencer.stats.replannedBatches;
+    const size = log.size;
+    // Past the lookup window of any earlier duplicate, so this batch is planned without a lookup.
+    await new Promise((r) => setTimeout(r, LOOKUP_AFTER_DUPLICATE_MS + 50));
+    const [again, y, z] = await Promise.all([log.append(entry("optimistic-1")), log.append(entry("optimistic-2")), log.append(entry("optimistic-3"))]);
+    expect(again.duplicate).toBe(true);
+    expect(again.entry.index).toBe(first.entry.index);
+    expect([y.duplicate, z.duplicate]).toEqual([false, false]);
+    expect([y.entry.index, z.entry.index].sort()).toEqual([size, size + 1n]);
+    expect(log.sequencer.stats.replannedBatches).toBeGreaterThan(replanned);
+    // Within the window the lookup finds it before planning: no batch is planned again.
+    const replannedNow = log.sequencer.stats.replannedBatches;
+    const [dup, w] = await Promise.all([log.append(entry("optimistic-2")), log.append(entry("optimistic-4"))]);
+    expect([dup.duplicate, dup.entry.index]).toEqual([true, y.entry.index]);
+    expect(w.duplicate).toBe(false);
+    expect(log.sequencer.stats.replannedBatches).toBe(replannedNow);
+    expect(log.size).toBe(size + 3n);
     await checkLog(log);
   });
 
@@ -239,8 +261,16 @@ describe("log engine (PostgreSQL + SoftHSM2)", () => {
     expect(rc.entries.every((r) => r.attestation === undefined)).toBe(true);
     await fsck();
 
-    // A batch planned optimistically before the lookup answers: the committed p1 is found in the
-    // database, so the plan is made and signed again with p5 at the next index, not behind p1's copy.
+    // A batch planned optimistically (no lookup): the committed p1 gets a new index, and the unique index
+    // refuses the commit as a whole; nothing is written, and so is the batch prepared on top of it.
+    const e0 = await integrator.prepare([entry("p1"), entry("p5")]);
+    expect(e0.results.map((r) => [r.entry.index, r.duplicate])).toEqual([[5n, false], [6n, false]]);
+    const f0 = await integrator.prepare([entry("p6")]);
+    await expect(integrator.commitPrepared(e0)).rejects.toBeInstanceOf(DuplicateLeafError);
+    await expect(integrator.commitPrepared(f0)).rejects.toBeInstanceOf(SpeculationLostError);
+    expect(integrator.size).toBe(5n);
+    await fsck();
+    // Planned again, now with the lookup: p1 comes back as the committed entry, p5 at the next index.
     const e = await integrator.prepare([entry("p1"), entry("p5")]);
     expect(e.results.map((r) => [r.entry.index, r.duplicate])).toEqual([[1n, true], [5n, false]]);
     const re = await integrator.commitPrepared(e);

@@ -38,11 +38,13 @@ export interface LogServiceOptions {
    */
   attestEntries?: boolean;
   /**
-   * Look each batch up in the database for entries it already holds (default true). The CT log turns it off:
-   * its entries are this CA's precertificates, each with a fresh random serial number, so the lookup (a query
-   * planned afresh per batch) can never find one. Entries identical to others in the same batch or in a batch
-   * not yet committed are still answered as duplicates; one identical to a committed entry fails its batch at
-   * the unique (log, leaf hash) index, and nothing of that batch is acknowledged.
+   * Answer an entry identical to a committed one as a duplicate (default true). Batches are planned without a
+   * lookup; when the unique (log, leaf hash) index refuses a commit, nothing of it was written, its entries
+   * (and those of the batch prepared on top) are planned again, and for the next second every batch is looked
+   * up in the database first, so they come back as duplicates (HTTP 409) and no client sees a failure.
+   * The CT log turns it off: its entries are this CA's certificates, each with a fresh random serial number.
+   * Entries identical to others in the same batch or in a batch not yet committed are still answered as
+   * duplicates; one identical to a committed entry fails its batch, and nothing of that batch is acknowledged.
    */
   storeDeduplication?: boolean;
   log?: (line: string) => void;

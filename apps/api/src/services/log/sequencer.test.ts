@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BatchResult, Integrator, PreparedBatch } from "./integrator.ts";
+import { DuplicateLeafError, SpeculationLostError, type BatchResult, type Integrator, type PreparedBatch } from "./integrator.ts";
 import { TreeHeadConflictError } from "./log-store.ts";
 import { Sequencer } from "./sequencer.ts";
 import type { PreparedEntry } from "./entries/types.ts";
@@ -84,6 +84,23 @@ describe("Sequencer", () => {
     const unpublished = new Sequencer(fakeIntegrator({ published: never }).integrator, { incoming: () => 0, awaitCheckpointFile: false });
     const r = await unpublished.submit(entry(2));
     expect(r.entry.index).toBe(0n);
+  });
+
+  it("plans a batch again when its commit found a committed duplicate or the batch under it did, and gives up after a few tries", async () => {
+    const errors: (Error | undefined)[] = [new DuplicateLeafError("dup"), new SpeculationLostError("built on it")];
+    const { integrator, batches } = fakeIntegrator({ fail: () => errors.shift() });
+    const seq = new Sequencer(integrator, { incoming: () => 0 });
+    const results = await Promise.all([1, 2, 3].map((i) => seq.submit(entry(i))));
+    expect(results.map((r) => r.entry.body.toString())).toEqual(["entry 1", "entry 2", "entry 3"]);
+    expect(seq.stats.replannedBatches).toBe(2);
+    expect(seq.stats.failedBatches).toBe(0);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(3);
+
+    // A plan that keeps failing is refused after MAX_REPLANS tries (503, retry), not retried forever.
+    const stuck = fakeIntegrator({ fail: () => new SpeculationLostError("again") });
+    const seq2 = new Sequencer(stuck.integrator, { incoming: () => 0 });
+    await expect(seq2.submit(entry(9))).rejects.toMatchObject({ code: "ERR_LOG_UNAVAILABLE" });
+    expect(seq2.stats.replannedBatches).toBe(3);
   });
 
   it("groups concurrent submissions into batches and answers each with its own entry", async () => {

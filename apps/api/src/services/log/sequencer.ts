@@ -19,7 +19,12 @@ interface Pending {
   resolve: (r: SequencedEntry) => void;
   reject: (e: unknown) => void;
   queuedAt: number;
+  /** Times its batch was planned again (a duplicate found at commit, or a batch under it that failed so). */
+  replans: number;
 }
+
+/** A batch is planned again at most this often before its entries are refused (503, retry). */
+const MAX_REPLANS = 3;
 
 export interface SequencerOptions {
   /** Largest batch integrated at once. */
@@ -61,7 +66,9 @@ export class Sequencer {
   private readonly collectMs: number;
   private readonly maxPending: number;
   /** Batches integrated and entries appended, for metrics and benchmarks. */
-  readonly stats = { batches: 0, appended: 0, duplicates: 0, refused: 0, failedBatches: 0 };
+  readonly stats = { batches: 0, appended: 0, duplicates: 0, refused: 0, failedBatches: 0, replannedBatches: 0 };
+  /** How many entries at the front of the queue were put back by `fail` (the next put-back goes after them). */
+  private requeued = 0;
 
   constructor(
     private readonly integrator: Integrator,
@@ -86,7 +93,7 @@ export class Sequencer {
       return Promise.reject(new DomainError("UNAVAILABLE", "ERR_LOG_BUSY", "the log is behind; retry shortly", 1));
     }
     return new Promise<SequencedEntry>((resolve, reject) => {
-      this.queue.push({ entry, resolve, reject, queuedAt: Date.now() });
+      this.queue.push({ entry, resolve, reject, queuedAt: Date.now(), replans: 0 });
       this.schedule();
     });
   }
@@ -130,6 +137,7 @@ export class Sequencer {
           if (this.stopped) break;
         }
         const batch = this.queue.splice(0, this.maxBatch);
+        this.requeued = Math.max(0, this.requeued - batch.length);
         let prepared: PreparedBatch;
         try {
           prepared = await this.integrator.prepare(batch.map((p) => p.entry));
@@ -162,6 +170,18 @@ export class Sequencer {
   }
 
   private fail(batch: Pending[], e: unknown): void {
+    if (e instanceof SpeculationLostError && !this.stopped && !this.integrator.isFenced && batch.every((p) => p.replans < MAX_REPLANS)) {
+      // Nothing of it was written or answered, and nothing failed but the plan: a commit found an entry the
+      // log already has (the integrator now looks batches up), or this batch was built on that one. Its
+      // entries go back to the front of the queue, in order, and are planned again (duplicates then answered
+      // as such), instead of failing every client in it.
+      this.stats.replannedBatches++;
+      for (const p of batch) p.replans++;
+      this.queue.splice(this.requeued, 0, ...batch);
+      this.requeued += batch.length;
+      this.schedule();
+      return;
+    }
     this.stats.failedBatches++;
     const fatal = e instanceof TreeHeadConflictError;
     if (!(e instanceof SpeculationLostError)) this.opts.log?.(`batch of ${batch.length} not integrated: ${(e as Error).message}`);
