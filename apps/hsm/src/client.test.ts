@@ -432,6 +432,18 @@ describe("createHsmSigner (B6)", () => {
     expect(verifyEcdsaDer(await signer.publicKey(), "P-256", data, await signer.sign(data))).toBe(true);
   });
 
+  it("sends batches of batchSize when given one", async () => {
+    const { backend, state, register } = memoryBackend();
+    const s = await serve(backend);
+    const c = client(s.socketPath);
+    const signer = createHsmSigner(c, "log", "P-256", { create: true, bulk: true, batchSize: 64 });
+    const inputs = Array.from({ length: 100 }, () => register(randomBytes(16)));
+    const sigs = await Promise.all(inputs.map((d) => signer.sign(d)));
+    const spki = await signer.publicKey();
+    expect(sigs.every((sig, i) => verifyEcdsaDer(spki, "P-256", inputs[i]!, sig))).toBe(true);
+    expect(state.batches).toEqual([64, 36]);
+  });
+
   it("skips its own check only when told the caller verifies (selfCheck: false), and still checks the length", async () => {
     const { backend, state, register } = memoryBackend();
     const s = await serve(backend);
