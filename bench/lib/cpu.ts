@@ -9,8 +9,13 @@ const USER_HZ = 100;
 
 export type CpuSample = Record<string, number>;
 
+/** CPU seconds of each unrelated process at the last sample, by pid (see describeCpu). */
+const otherByPid = new WeakMap<CpuSample, Map<string, number>>();
+
 export function cpuByComponent(): CpuSample {
   const out: CpuSample = { api: 0, hsm: 0, idp: 0, postgres: 0, "load generator": 0, other: 0 };
+  const others = new Map<string, number>();
+  otherByPid.set(out, others);
   for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -29,6 +34,7 @@ export function cpuByComponent(): CpuSample {
                 ? "load generator"
                 : "other";
       out[key]! += cpu;
+      if (key === "other") others.set(pid, cpu);
     } catch {
       // the process ended between the listing and the read
     }
@@ -42,7 +48,15 @@ export function describeCpu(before: CpuSample, after: CpuSample, operations: num
     .filter((k) => k !== "other" && after[k]! - before[k]! > 0)
     .map((k) => `${k} ${(((after[k]! - before[k]!) / Math.max(operations, 1)) * 1e6).toFixed(0)} µs`)
     .join(", ");
-  return `${per}; unrelated processes used ${((after.other! - before.other!) / seconds).toFixed(2)} cores meanwhile`;
+  // Per process, so that one that exited in between does not count as negative time.
+  const was = otherByPid.get(before);
+  const now = otherByPid.get(after);
+  let other = after.other! - before.other!;
+  if (was && now) {
+    other = 0;
+    for (const [pid, cpu] of now) other += cpu - (was.get(pid) ?? 0);
+  }
+  return `${per}; unrelated processes used ${(Math.max(0, other) / seconds).toFixed(2)} cores meanwhile`;
 }
 
 /**
