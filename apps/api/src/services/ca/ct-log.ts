@@ -26,6 +26,13 @@ export interface PrecertificateSubmission {
   readonly chain: readonly Uint8Array[];
   /** What the certificate says, for a log's search columns, from the CA that encoded it: the SAN value and the Fulcio issuer extension. */
   readonly search: { readonly identity: string; readonly issuer?: string };
+  /**
+   * A log that signs the SCT before it has committed the entry may hand it here first, at most once, so that
+   * the CA checks it and has the final certificate signed while the entry commits. Until
+   * `submitPrecertificate` resolves (with the same SCT) it is not a promise of inclusion: the CA releases
+   * nothing made with it before then, and drops it if the submission fails.
+   */
+  readonly sctSigned?: (sct: Uint8Array) => void;
 }
 
 /** A CT log that returns an SCT for a precertificate. */

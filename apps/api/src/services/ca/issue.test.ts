@@ -499,6 +499,64 @@ describe("issue: failing closed (SECURITY.md B5, B6, G-S1)", () => {
     expect(findExtension(parseCertificate(asked[0]!), OID.ctPoison)?.critical).toBe(true);
   });
 
+  it("signs the certificate while the CT log commits, and releases it only once the log has answered", async () => {
+    const real = testCa.signer("ca-intermediate");
+    const events: string[] = [];
+    const signer: Signer = { ...real, sign: (data) => (events.push("certificate signed"), real.sign(data)) };
+    // A CT log that hands its SCT over first and answers when the test says so (its commit).
+    const leafOnly = createMemoryCtLog({ signer: ctSigner, requestPrecertificate: false });
+    let commit!: (ok: boolean) => void;
+    const early: CtLog = {
+      submitPrecertificate: async (s) => {
+        const sct = await leafOnly.submitPrecertificate(s);
+        s.sctSigned?.(sct);
+        const ok = await new Promise<boolean>((r) => (commit = r));
+        events.push(ok ? "committed" : "commit failed");
+        if (!ok) throw new Error("commit failed");
+        return sct;
+      },
+    };
+    const recorded: CertificateRecord[] = [];
+    const c = makeCa({ signer, ctLog: early, recordCertificate: async (r) => void recorded.push(r) });
+    let done = false;
+    const issuing = c.issue(request()).then((r) => ((done = true), r));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(events).toEqual(["certificate signed"]);
+    expect(done).toBe(false);
+    commit(true);
+    const r = await issuing;
+    expect(events).toEqual(["certificate signed", "committed"]);
+    expect(recorded).toHaveLength(1);
+    await assertIssued(r.certificate, r.chain);
+
+    // The commit fails after the certificate was signed: the issuance fails and nothing is recorded.
+    events.length = 0;
+    const failing = c.issue(request());
+    await new Promise((r) => setTimeout(r, 30));
+    commit(false);
+    expect(await rejection(failing)).toBe("ERR_CA_CT_LOG_UNAVAILABLE");
+    expect(events).toEqual(["certificate signed", "commit failed"]);
+    expect(recorded).toHaveLength(1);
+  });
+
+  it("embeds the SCT the log answers when it differs from the one handed over early", async () => {
+    const real = testCa.signer("ca-intermediate");
+    let signed = 0;
+    const signer: Signer = { ...real, sign: (data) => (signed++, real.sign(data)) };
+    let answered: Uint8Array | undefined;
+    const leafOnly = createMemoryCtLog({ signer: ctSigner, requestPrecertificate: false });
+    const changing: CtLog = {
+      submitPrecertificate: async (s) => {
+        s.sctSigned?.(await leafOnly.submitPrecertificate(s));
+        answered = await leafOnly.submitPrecertificate(s);
+        return answered;
+      },
+    };
+    const r = await makeCa({ signer, ctLog: changing }).issue(request());
+    expect(signed).toBe(2);
+    expect(Buffer.from(r.sct)).toEqual(Buffer.from(answered!));
+  });
+
   it("fails the issuance when the precertificate a CT log asks for cannot be signed or does not verify", async () => {
     const real = testCa.signer("ca-intermediate");
     let calls = 0;

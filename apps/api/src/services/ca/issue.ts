@@ -253,13 +253,39 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
       const issuerExtension = identity.extensions[FULCIO_OIDS.issuer] ?? identity.extensions[FULCIO_OIDS.issuerV1];
       const search = { identity: identity.san.value, ...(issuerExtension !== undefined ? { issuer: issuerExtension } : {}) };
       const tbsWithoutSct = prepared.tbsWithoutSct();
+      /** Check an SCT (log ID, signature over this TBS) and have the certificate with it embedded signed (B6). */
+      const checkSctAndSign = async (candidate: Uint8Array): Promise<Uint8Array> => {
+        const sctInvalid = () => new DomainError("UNAVAILABLE", "ERR_CA_SCT_INVALID", "the CT log returned an SCT that does not verify", 5);
+        let fields: SctFields;
+        try {
+          fields = parseSct(candidate);
+          if (ctSpki !== undefined && !Buffer.from(fields.logId).equals(ctLogId!)) throw new Error("SCT from another log");
+        } catch {
+          throw sctInvalid();
+        }
+        if (ctSpki !== undefined) {
+          const signed = sctSignatureInput({ timestamp: fields.timestamp, issuerKeyHash, tbs: tbsWithoutSct, extensions: fields.extensions });
+          if (!(await isVerified(verifier, ctSpki, "sha256", signed, fields.signature))) throw sctInvalid();
+        }
+        return signTbs(prepared.finalTbs([candidate]));
+      };
       // Signed (and checked, B6) only for a CT log that asks for it: Signet's own logs the PreCert leaf,
       // which is all the SCT covers, so it costs no HSM signature there.
       let precertificate: Promise<Uint8Array> | undefined;
       const signedPrecertificate = () => (precertificate ??= signTbs(prepared.precertificateTbs()));
+      // The SCT's check and the final certificate's HSM signature, started as soon as the log hands the SCT
+      // over, which Signet's CT log does before its leaf commits: the certificate is signed meanwhile and
+      // released only once the submission has resolved with the same SCT.
+      let early: { sct: Uint8Array; certificate: Promise<Uint8Array> } | undefined;
+      const sctSigned = (candidate: Uint8Array) => {
+        if (early !== undefined) return;
+        const copy = new Uint8Array(candidate);
+        early = { sct: copy, certificate: checkSctAndSign(copy) };
+        early.certificate.catch(() => undefined); // awaited below unless the submission fails first
+      };
       let sct: Uint8Array;
       try {
-        sct = await options.ctLog.submitPrecertificate({ tbsWithoutSct, issuerKeyHash, precertificate: signedPrecertificate, chain: chainDer, search });
+        sct = await options.ctLog.submitPrecertificate({ tbsWithoutSct, issuerKeyHash, precertificate: signedPrecertificate, chain: chainDer, search, sctSigned });
       } catch (e) {
         // The CA's own errors (the precertificate a log asked for could not be signed or checked) as they are;
         // anything from the log as the CA's code, keeping a busy log's shorter Retry-After.
@@ -267,20 +293,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
         const retry = e instanceof DomainError && e.kind === "UNAVAILABLE" && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds : 5;
         throw new DomainError("UNAVAILABLE", "ERR_CA_CT_LOG_UNAVAILABLE", "the CT log did not return an SCT", retry);
       }
-      const sctInvalid = () => new DomainError("UNAVAILABLE", "ERR_CA_SCT_INVALID", "the CT log returned an SCT that does not verify", 5);
-      let fields: SctFields;
-      try {
-        fields = parseSct(sct);
-        if (ctSpki !== undefined && !Buffer.from(fields.logId).equals(ctLogId!)) throw new Error("SCT from another log");
-      } catch {
-        throw sctInvalid();
-      }
-      if (ctSpki !== undefined) {
-        const signed = sctSignatureInput({ timestamp: fields.timestamp, issuerKeyHash, tbs: tbsWithoutSct, extensions: fields.extensions });
-        if (!(await isVerified(verifier, ctSpki, "sha256", signed, fields.signature))) throw sctInvalid();
-      }
-
-      const certificate = await signTbs(prepared.finalTbs([sct]));
+      const certificate = await (early !== undefined && Buffer.from(early.sct).equals(Buffer.from(sct)) ? early.certificate : checkSctAndSign(sct));
       const serialNumber = hex(prepared.fields.serialNumber);
       if (options.recordCertificate !== undefined) {
         try {

@@ -70,6 +70,24 @@ describe("createEngineCtLog", () => {
     expect(createHash("sha256").update(ct.spki).digest()).toEqual(ct.logId);
   });
 
+  it("hands the signed SCT to the submitter before the commit, the same bytes it answers after it", async () => {
+    const { log, commits } = pendingLog();
+    const ct = await createEngineCtLog(log, createMemorySigner(), () => 1_700_000_000_000);
+    const early: Uint8Array[] = [];
+    let answered = false;
+    const sct = ct.submitPrecertificate({ ...submission, sctSigned: (s) => void early.push(s) }).then((v) => ((answered = true), v));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(early).toHaveLength(1);
+    expect(answered).toBe(false);
+    commits[0]!.done.resolve();
+    expect(Buffer.from(await sct)).toEqual(Buffer.from(early[0]!));
+    // A submitter whose callback throws still gets its SCT after the commit.
+    const throwing = ct.submitPrecertificate({ ...submission, sctSigned: () => { throw new Error("submitter bug"); } });
+    await new Promise((r) => setTimeout(r, 20));
+    commits[1]!.done.resolve();
+    expect((await throwing).length).toBeGreaterThan(40);
+  });
+
   it("answers no SCT when the commit fails", async () => {
     const { log, commits } = pendingLog();
     const ct = await createEngineCtLog(log, createMemorySigner());

@@ -48,7 +48,18 @@ export async function createEngineCtLog(log: LogService, signer: Signer, now: ()
       // round trip fewer on each issuance's path); it leaves here only once the leaf is committed under a
       // signed checkpoint (zero merge delay). A failed commit throws and the signature is dropped unused.
       const signing = signer.sign(input);
-      signing.catch(() => undefined); // awaited below unless the commit fails first
+      signing.then(
+        (signature) => {
+          // To the CA at once, so that it signs the certificate while the leaf commits; it is answered
+          // (and anything made with it released) only after the commit.
+          try {
+            s.sctSigned?.(encodeSct({ logId, timestamp, extensions: new Uint8Array(0), signature }));
+          } catch {
+            // the submitter's concern; the SCT is still answered after the commit
+          }
+        },
+        () => undefined, // awaited below unless the commit fails first
+      );
       await log.commit({ kind: "precert", apiVersion: "rfc6962", body, leafHash: leafHash(body), search: s.search });
       const signature = await signing;
       return encodeSct({ logId, timestamp, extensions: new Uint8Array(0), signature });
