@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { Signer } from "@signet/hsm/signer";
 import { OID } from "@signet/crypto/asn1/oid";
-import { parseCertificate } from "@signet/crypto/x509/certificate";
+import { findExtension, parseCertificate } from "@signet/crypto/x509/certificate";
 
 /** What the CA hands the CT log for one certificate (RFC 6962 §3.1–3.2). */
 export interface PrecertificateSubmission {
@@ -175,8 +175,7 @@ export function createMemoryCtLog(options: { signer: Signer; clock?: () => numbe
       let precertificate: Uint8Array | undefined;
       if (options.requestPrecertificate !== false) {
         precertificate = await submission.precertificate();
-        const pre = parseCertificate(precertificate);
-        if (pre.extensions.find((e) => e.oid === OID.ctPoison)?.critical !== true) throw new RangeError("the precertificate has no critical poison extension");
+        if (findExtension(parseCertificate(precertificate), OID.ctPoison)?.critical !== true) throw new RangeError("the precertificate has no critical poison extension");
       }
       const timestamp = clock();
       const signature = await options.signer.sign(sctSignatureInput({ timestamp, issuerKeyHash: submission.issuerKeyHash, tbs: submission.tbsWithoutSct }));

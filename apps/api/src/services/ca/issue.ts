@@ -208,6 +208,22 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
     return encodeCertificate(tbs, encoder.signatureAlgorithm, signature);
   }
 
+  /** An SCT from the CT log: well formed, from the pinned log (when configured), its signature over `tbs` valid. */
+  async function checkSct(sct: Uint8Array, tbs: Uint8Array): Promise<void> {
+    const sctInvalid = () => new DomainError("UNAVAILABLE", "ERR_CA_SCT_INVALID", "the CT log returned an SCT that does not verify", 5);
+    let fields: SctFields;
+    try {
+      fields = parseSct(sct);
+      if (ctSpki !== undefined && !Buffer.from(fields.logId).equals(ctLogId!)) throw new Error("SCT from another log");
+    } catch {
+      throw sctInvalid();
+    }
+    if (ctSpki !== undefined) {
+      const signed = sctSignatureInput({ timestamp: fields.timestamp, issuerKeyHash, tbs, extensions: fields.extensions });
+      if (!(await isVerified(verifier, ctSpki, "sha256", signed, fields.signature))) throw sctInvalid();
+    }
+  }
+
   async function provenKey(request: IssueRequest): Promise<CheckedPublicKey> {
     const proof = request.proof as ProofOfPossession | undefined;
     if (proof?.kind === "challenge") {
@@ -253,20 +269,9 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
       const issuerExtension = identity.extensions[FULCIO_OIDS.issuer] ?? identity.extensions[FULCIO_OIDS.issuerV1];
       const search = { identity: identity.san.value, ...(issuerExtension !== undefined ? { issuer: issuerExtension } : {}) };
       const tbsWithoutSct = prepared.tbsWithoutSct();
-      /** Check an SCT (log ID, signature over this TBS) and have the certificate with it embedded signed (B6). */
+      /** Check an SCT against this TBS and have the certificate with it embedded signed (B6). */
       const checkSctAndSign = async (candidate: Uint8Array): Promise<Uint8Array> => {
-        const sctInvalid = () => new DomainError("UNAVAILABLE", "ERR_CA_SCT_INVALID", "the CT log returned an SCT that does not verify", 5);
-        let fields: SctFields;
-        try {
-          fields = parseSct(candidate);
-          if (ctSpki !== undefined && !Buffer.from(fields.logId).equals(ctLogId!)) throw new Error("SCT from another log");
-        } catch {
-          throw sctInvalid();
-        }
-        if (ctSpki !== undefined) {
-          const signed = sctSignatureInput({ timestamp: fields.timestamp, issuerKeyHash, tbs: tbsWithoutSct, extensions: fields.extensions });
-          if (!(await isVerified(verifier, ctSpki, "sha256", signed, fields.signature))) throw sctInvalid();
-        }
+        await checkSct(candidate, tbsWithoutSct);
         return signTbs(prepared.finalTbs([candidate]));
       };
       // Signed (and checked, B6) only for a CT log that asks for it: Signet's own logs the PreCert leaf,

@@ -47,13 +47,13 @@ export async function createEngineCtLog(log: LogService, signer: Signer, now: ()
       // The SCT covers only fields fixed before the commit, so the HSM signs it while the leaf commits (one
       // round trip fewer on each issuance's path); it leaves here only once the leaf is committed under a
       // signed checkpoint (zero merge delay). A failed commit throws and the signature is dropped unused.
-      const signing = signer.sign(input);
-      signing.then(
-        (signature) => {
+      const sct = signer.sign(input).then((signature) => encodeSct({ logId, timestamp, extensions: new Uint8Array(0), signature }));
+      sct.then(
+        (bytes) => {
           // To the CA at once, so that it signs the certificate while the leaf commits; it is answered
           // (and anything made with it released) only after the commit.
           try {
-            s.sctSigned?.(encodeSct({ logId, timestamp, extensions: new Uint8Array(0), signature }));
+            s.sctSigned?.(bytes);
           } catch {
             // the submitter's concern; the SCT is still answered after the commit
           }
@@ -61,8 +61,7 @@ export async function createEngineCtLog(log: LogService, signer: Signer, now: ()
         () => undefined, // awaited below unless the commit fails first
       );
       await log.commit({ kind: "precert", apiVersion: "rfc6962", body, leafHash: leafHash(body), search: s.search });
-      const signature = await signing;
-      return encodeSct({ logId, timestamp, extensions: new Uint8Array(0), signature });
+      return sct;
     },
   };
 }

@@ -69,6 +69,7 @@ export async function createLogKeys(origin: string, signer: LogSigner, entrySign
   const logIdHex = logId.toString("hex");
   const noteSigner = createEcdsaNoteSigner({ name: origin, spki, sign: (m) => signer.sign(m), signatureFormat: "der" });
   const noteVerifier = await createEcdsaNoteVerifier({ name: origin, spki });
+  const verifySet = (payload: Uint8Array, set: Uint8Array) => verify("sha256", payload, key, set);
 
   return {
     origin,
@@ -99,13 +100,13 @@ export async function createLogKeys(origin: string, signer: LogSigner, entrySign
       // api's CPU per append. The checkpoint signer is not trusted to have checked: verify here.
       if (entrySigner !== undefined) return Buffer.from(await entrySigner.sign(payload));
       const set = Buffer.from(await signer.sign(payload));
-      if (!verify("sha256", payload, key, set)) {
+      if (!verifySet(payload, set)) {
         throw new SignatureSelfCheckError("the HSM's entry timestamp signature does not verify with the published log key");
       }
       return set;
     },
     verifyEntryTimestamp(entry, set) {
-      return verify("sha256", setPayload(logIdHex, entry), key, set);
+      return verifySet(setPayload(logIdHex, entry), set);
     },
   };
 }
