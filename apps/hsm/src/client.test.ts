@@ -353,8 +353,11 @@ describe("createHsmSigner (B6)", () => {
     const { backend, register } = memoryBackend();
     const answered: string[] = [];
     let tail: Promise<unknown> = Promise.resolve();
+    // Resolved when the sidecar starts on a batch: by then it has taken in every line of that read.
+    let batchStarted!: () => void;
     const serialised = <T>(what: string, fn: () => Promise<T>): Promise<T> => {
       const run = tail.then(async () => {
+        if (what !== "one") batchStarted();
         await new Promise((r) => setTimeout(r, 5));
         const v = await fn();
         answered.push(what);
@@ -378,8 +381,9 @@ describe("createHsmSigner (B6)", () => {
       const checkpoints = createHsmSigner(c, "log", "P-256");
       await Promise.all([entries.publicKey(), checkpoints.publicKey()]);
       // Five batches' worth of SETs, then, once the sidecar has read what was sent, one checkpoint.
+      const started = new Promise<void>((r) => (batchStarted = r));
       const sets = Promise.all(inputs.map((d) => entries.sign(d)));
-      await new Promise((r) => setTimeout(r, 2));
+      await started;
       const note = checkpoints.sign(checkpoint);
       const [sigs, noteSig] = await Promise.all([sets, note]);
       const spki = await entries.publicKey();
